@@ -45,6 +45,7 @@ const rules = [
   [
     "pxe",
     {
+      allow: ["api"],
       extra: [
         {
           regex: into(["api"]),
