@@ -55,12 +55,12 @@ describe("NetnsLab", () => {
     expect(await lab.droppedPackets(b)).toBe(0);
   });
 
-  it.each([
+  it.each<[string, () => Promise<unknown>]>([
     ["an interface name over 15 characters", () => lab.veth({ ns: lab.list()[0]!, ifname: "abcdefghijklmnop" }, { ns: lab.list()[0]!, ifname: "x" })],
     ["a namespace the lab does not own", () => lab.exec("not-ours", "true", [])],
     ["a short name with a slash", () => lab.namespace("../x")],
   ])("refuses %s", async (_what, act) => {
-    await expect(Promise.resolve().then(act)).rejects.toBeInstanceOf(NetnsError);
+    await expect(Promise.resolve().then(() => act())).rejects.toBeInstanceOf(NetnsError);
   });
 });
 
