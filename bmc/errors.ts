@@ -16,6 +16,8 @@ export const BmcErrorCode = {
   BmcError: "BMC_ERROR",
   /** The BMC answered with something that is not the protocol (garbage, truncated packets). */
   ProtocolError: "BMC_PROTOCOL_ERROR",
+  /** The BMC's TLS certificate is not trusted (self-signed, unknown CA, wrong name); see `insecure` and `caBundle`. */
+  TlsUntrusted: "BMC_TLS_UNTRUSTED",
   /** The operation did not finish within its deadline. */
   Timeout: "BMC_TIMEOUT",
   /** A write was accepted but reading it back showed a different value. */

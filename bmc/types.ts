@@ -109,4 +109,8 @@ export interface BmcConnectOptions {
   readonly caBundle?: string;
   /** Deadline of one operation, including its retries. @default 30_000 */
   readonly timeoutMs?: number;
+  /** Deadline of one `setPower` call, which waits for the BMC to report the new state. @default 120_000 */
+  readonly powerTimeoutMs?: number;
+  /** How long a graceful `off` may take before the driver forces it off. @default 60_000 */
+  readonly gracefulShutdownMs?: number;
 }
