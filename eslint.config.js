@@ -89,7 +89,8 @@ export default tseslint.config(
       "max-lines": ["error", { max: 500, skipBlankLines: true, skipComments: true }],
     },
   },
-  { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+  { files: ["**/*.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: { console: "readonly", process: "readonly" } } },
   ...rules.map(([folder, opts]) => boundary(folder, opts)),
   ...rules.filter(([f]) => f !== "ramdisk").map(([folder, opts]) => testBoundary(folder, opts)),
   {
