@@ -1,0 +1,184 @@
+/**
+ * The Cluster API core manager (v1.14) as a local process against a local
+ * control plane: CAPI's CRDs installed, its webhooks served from the process
+ * on 127.0.0.1 with our own CA, and `clusterctl` from the same build.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, readFile, readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { parseAllDocuments, stringify } from "yaml";
+import { makeCa, makeLeaf } from "./certs.js";
+import type { ControlPlane } from "./control-plane.js";
+import {
+  isWebhookConfiguration,
+  pointWebhookConfigurationAt,
+  withLocalConversion,
+  type LocalWebhookTarget,
+  type Manifest,
+} from "./local-webhooks.js";
+import { capiBinDir } from "./peers.js";
+import { freeTcpPort } from "./ports.js";
+import { probeGet } from "./probe.js";
+import { startProcess, waitFor, type Supervised } from "./process.js";
+
+const run = promisify(execFile);
+
+export interface CapiCoreOptions {
+  /**
+   * `--feature-gates` of the manager, e.g. `{ ClusterTopology: true }` for
+   * ClusterClass. @default CAPI's own defaults
+   */
+  readonly featureGates?: Readonly<Record<string, boolean>>;
+  /** Give up starting after this long. @default 120000 */
+  readonly startTimeoutMs?: number;
+}
+
+export interface CapiCore {
+  /** Directory of capi-manager, clusterctl and the kubeadm managers. */
+  readonly binDir: string;
+  /** CAPI's `core/config` tree (CRDs, webhooks, kustomize bases). */
+  readonly configDir: string;
+  /** Where the API server calls the webhooks, and the CA it trusts for them. */
+  readonly webhook: LocalWebhookTarget;
+  /** Names of the installed CRDs. */
+  readonly crdNames: readonly string[];
+  readonly process: Supervised;
+  /** Milliseconds from the call to the manager answering its webhooks. */
+  readonly startupMs: number;
+  /** clusterctl against the control plane; the version check is off (no internet). */
+  clusterctl(args: readonly string[]): Promise<{ stdout: string; stderr: string }>;
+  /** Stops the manager, removes its webhook configurations and its files. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export class CapiCoreError extends Error {
+  readonly code = "CAPI_CORE_START_FAILED";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CapiCoreError";
+  }
+}
+
+/** Keeps our renamed webhook configurations apart from those of other managers. */
+const NAME_PREFIX = "capi-core-";
+
+async function readManifests(file: string): Promise<Manifest[]> {
+  const docs = parseAllDocuments(await readFile(file, "utf8"));
+  return docs.map((d) => d.toJSON() as Manifest | null).filter((m): m is Manifest => m !== null && typeof m === "object");
+}
+
+const toYaml = (ms: readonly Manifest[]): string => ms.map((m) => `---\n${stringify(m)}`).join("");
+
+export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}): Promise<CapiCore> {
+  const t0 = Date.now();
+  const timeoutMs = opts.startTimeoutMs ?? 120_000;
+  const binDir = capiBinDir();
+  const configDir = path.resolve(binDir, "../config/core");
+  const webhookPort = await freeTcpPort();
+  const [healthPort, diagPort] = [await freeTcpPort(), await freeTcpPort()];
+  const dir = path.join(cp.dir, `capi-core-${webhookPort}`);
+  let manager: Supervised | undefined;
+  let webhookConfigNames: string[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await manager?.stop();
+      // A webhook configuration pointing at a dead server would make the API
+      // server refuse every later write of those kinds.
+      for (const name of webhookConfigNames) {
+        const kind = name.includes("validating") ? "validatingwebhookconfiguration" : "mutatingwebhookconfiguration";
+        await cp.kubectl(["delete", kind, name, "--ignore-not-found", "--wait=false"], { timeoutMs: 10_000 }).catch(() => undefined);
+      }
+      await rm(dir, { recursive: true, force: true });
+    })());
+
+  try {
+    const certDir = path.join(dir, "certs");
+    await mkdir(certDir, { recursive: true });
+    const ca = await makeCa(dir, "webhook-ca", "anvil-test-capi-webhook-ca");
+    // controller-runtime reads --webhook-cert-dir/tls.crt and tls.key.
+    await makeLeaf(certDir, "tls", ca, {
+      commonName: "capi-webhook",
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+      usage: "server",
+    });
+    const webhook: LocalWebhookTarget = { baseUrl: `https://127.0.0.1:${webhookPort}`, caPem: ca.certPem };
+
+    const crdDir = path.join(configDir, "crd/bases");
+    const crds: Manifest[] = [];
+    for (const f of (await readdir(crdDir)).filter((n) => n.endsWith(".yaml")).sort()) {
+      for (const m of await readManifests(path.join(crdDir, f))) crds.push(withLocalConversion(m, webhook));
+    }
+    const crdNames = crds.map((c) => c.metadata?.name ?? "").filter((n) => n !== "");
+    // Server-side apply: CAPI's CRDs exceed the 256 KiB annotation that
+    // client-side apply would store the whole object in.
+    await cp.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=anvil-e2e", "-f", "-"], { input: toYaml(crds) });
+    await cp.kubectl(["wait", "--for=condition=Established", "--timeout=60s", ...crdNames.map((n) => `crd/${n}`)], { timeoutMs: 70_000 });
+
+    const hooks = (await readManifests(path.join(configDir, "webhook/manifests.yaml")))
+      .filter(isWebhookConfiguration)
+      .map((m) => pointWebhookConfigurationAt(m, webhook, NAME_PREFIX));
+    webhookConfigNames = hooks.map((h) => h.metadata?.name ?? "");
+    await cp.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=anvil-e2e", "-f", "-"], { input: toYaml(hooks) });
+
+    const gates = Object.entries(opts.featureGates ?? {}).map(([k, v]) => `${k}=${String(v)}`);
+    manager = startProcess({
+      name: "capi-manager",
+      command: path.join(binDir, "capi-manager"),
+      args: [
+        `--kubeconfig=${cp.kubeconfigPath}`,
+        `--webhook-port=${webhookPort}`,
+        `--webhook-cert-dir=${certDir}`,
+        `--health-addr=127.0.0.1:${healthPort}`,
+        `--diagnostics-address=127.0.0.1:${diagPort}`,
+        "--insecure-diagnostics",
+        "--leader-elect=false",
+        ...(gates.length > 0 ? [`--feature-gates=${gates.join(",")}`] : []),
+      ],
+      logFile: path.join(dir, "capi-manager.log"),
+    });
+    const proc = manager;
+    await waitFor("capi-manager /readyz", async () => (await probeGet(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, {
+      timeoutMs,
+      intervalMs: 250,
+      process: proc,
+    });
+    // Ready only counts once the API server itself gets through to the
+    // webhooks: a server-side dry run passes the mutating and validating ones.
+    await waitFor("the API server to reach CAPI's webhooks", async () => {
+      await cp.kubectl(["create", "--dry-run=server", "-f", "-"], { input: stringify(webhookProbeCluster()), timeoutMs: 10_000 });
+      return true;
+    }, { timeoutMs, intervalMs: 500, process: proc });
+
+    return {
+      binDir,
+      configDir,
+      webhook,
+      crdNames,
+      process: proc,
+      startupMs: Date.now() - t0,
+      clusterctl: async (args) => {
+        const env = { ...process.env, KUBECONFIG: cp.kubeconfigPath, CLUSTERCTL_DISABLE_VERSIONCHECK: "true" };
+        const r = await run(path.join(binDir, "clusterctl"), [...args], { env, maxBuffer: 16 << 20 });
+        return { stdout: r.stdout, stderr: r.stderr };
+      },
+      stop,
+    };
+  } catch (err) {
+    const tail = manager ? `\n${manager.tail(30)}` : "";
+    await stop();
+    throw new CapiCoreError(`CAPI core manager did not start: ${err instanceof Error ? err.message : String(err)}${tail}`, { cause: err });
+  }
+}
+
+/** The smallest Cluster CAPI's validating webhook accepts (it needs one of the refs). */
+function webhookProbeCluster(): Manifest {
+  return {
+    apiVersion: "cluster.x-k8s.io/v1beta2",
+    kind: "Cluster",
+    metadata: { name: "webhook-probe", namespace: "default" },
+    spec: { infrastructureRef: { apiGroup: "infrastructure.cluster.x-k8s.io", kind: "ProbeCluster", name: "probe" } },
+  };
+}
