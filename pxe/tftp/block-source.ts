@@ -1,0 +1,126 @@
+/**
+ * Where a transfer's bytes come from. Large files stream from disk with
+ * positional reads (no whole-file buffering); small hot files such as the
+ * iPXE binaries are kept in memory, revalidated by size and mtime.
+ */
+import { open, readFile, type FileHandle } from "node:fs/promises";
+import type { ResolvedFile } from "./file-resolver.js";
+
+export interface BlockSource {
+  readonly size: number;
+  /** Up to `length` bytes at `offset`; shorter only at end of file. */
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export class BufferSource implements BlockSource {
+  constructor(private readonly buf: Buffer) {}
+  get size(): number {
+    return this.buf.length;
+  }
+  read(offset: number, length: number): Promise<Buffer> {
+    return Promise.resolve(this.buf.subarray(offset, Math.min(offset + length, this.buf.length)));
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export class DiskSource implements BlockSource {
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
+
+  static async open(p: string, size: number): Promise<DiskSource> {
+    return new DiskSource(await open(p, "r"), size);
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    const buf = Buffer.allocUnsafe(n);
+    let done = 0;
+    while (done < n) {
+      const { bytesRead } = await this.fh.read(buf, done, n - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === n ? buf : buf.subarray(0, done);
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+interface CacheEntry {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly data: Buffer;
+}
+
+export interface SourceCacheOptions {
+  /** Files up to this size are cached in memory. @default 4 MiB */
+  readonly maxFileBytes?: number;
+  /** Total bytes the cache may hold. @default 64 MiB */
+  readonly maxTotalBytes?: number;
+}
+
+export class SourceCache {
+  private readonly entries = new Map<string, CacheEntry>();
+  private total = 0;
+  private readonly maxFile: number;
+  private readonly maxTotal: number;
+
+  constructor(opts: SourceCacheOptions = {}) {
+    this.maxFile = opts.maxFileBytes ?? 4 * 1024 * 1024;
+    this.maxTotal = opts.maxTotalBytes ?? 64 * 1024 * 1024;
+  }
+
+  async open(file: ResolvedFile): Promise<BlockSource> {
+    if (file.size > this.maxFile) return DiskSource.open(file.path, file.size);
+    const hit = this.entries.get(file.path);
+    if (hit && hit.size === file.size && hit.mtimeMs === file.mtimeMs) return new BufferSource(hit.data);
+    const data = await readFile(file.path);
+    this.remember(file.path, { size: file.size, mtimeMs: file.mtimeMs, data });
+    return new BufferSource(data);
+  }
+
+  private remember(key: string, entry: CacheEntry): void {
+    const old = this.entries.get(key);
+    if (old) {
+      this.total -= old.data.length;
+      this.entries.delete(key);
+    }
+    while (this.total + entry.data.length > this.maxTotal && this.entries.size > 0) {
+      const [oldestKey, oldest] = this.entries.entries().next().value as [string, CacheEntry];
+      this.entries.delete(oldestKey);
+      this.total -= oldest.data.length;
+    }
+    if (entry.data.length <= this.maxTotal) {
+      this.entries.set(key, entry);
+      this.total += entry.data.length;
+    }
+  }
+}
+
+/** RFC 1350 §5 / RFC 764 netascii: LF → CR LF, a lone CR → CR NUL. */
+export function toNetascii(data: Buffer): Buffer {
+  let extra = 0;
+  for (const b of data) if (b === 0x0a || b === 0x0d) extra++;
+  if (extra === 0) return data;
+  const out = Buffer.allocUnsafe(data.length + extra);
+  let j = 0;
+  for (const b of data) {
+    if (b === 0x0a) {
+      out[j++] = 0x0d;
+      out[j++] = 0x0a;
+    } else if (b === 0x0d) {
+      out[j++] = 0x0d;
+      out[j++] = 0x00;
+    } else {
+      out[j++] = b;
+    }
+  }
+  return out;
+}

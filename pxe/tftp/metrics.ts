@@ -1,0 +1,40 @@
+/** Counters of the TFTP server, exposed for tests, logs and a future /metrics endpoint. */
+export interface TftpMetrics {
+  packetsReceived: number;
+  /** Packets that did not decode, or that are not a request on the listening port. */
+  malformedDropped: number;
+  readRequests: number;
+  writeRequestsRefused: number;
+  requestsRefused: number;
+  transfersStarted: number;
+  transfersCompleted: number;
+  /** The client sent an ERROR (EDK2 aborts right after the OACK this way) or asked again. */
+  transfersAborted: number;
+  /** Gave up after the retry budget. */
+  transfersTimedOut: number;
+  transfersActive: number;
+  retransmits: number;
+  /** Packets from a stranger on a transfer's port, answered with ERROR 5 (RFC 1350 §4). */
+  unknownTidPackets: number;
+  dataPacketsSent: number;
+  bytesSent: number;
+}
+
+export function newTftpMetrics(): TftpMetrics {
+  return {
+    packetsReceived: 0,
+    malformedDropped: 0,
+    readRequests: 0,
+    writeRequestsRefused: 0,
+    requestsRefused: 0,
+    transfersStarted: 0,
+    transfersCompleted: 0,
+    transfersAborted: 0,
+    transfersTimedOut: 0,
+    transfersActive: 0,
+    retransmits: 0,
+    unknownTidPackets: 0,
+    dataPacketsSent: 0,
+    bytesSent: 0,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * The TFTP server: a listening socket whose loop only decodes requests and
+ * hands them on. Read requests start a ReadTransfer on a fresh port (RFC 1350
+ * §4); write requests are refused (RFC 1350 §5 error 2, Anvil serves files
+ * and never stores them); anything else on the listening port is dropped and
+ * counted.
+ */
+import dgram, { type RemoteInfo, type Socket } from "node:dgram";
+import { once } from "node:events";
+import { SourceCache, BufferSource, toNetascii, type BlockSource } from "./block-source.js";
+import { FileResolver, type FileResolverOptions } from "./file-resolver.js";
+import { newTftpMetrics, type TftpMetrics } from "./metrics.js";
+import { negotiate, type NegotiationLimits } from "./options.js";
+import { decodePacket, encodeError, Opcode, TftpErrorCode, type RequestPacket } from "./packet.js";
+import { ReadTransfer, type TransferOutcome } from "./read-transfer.js";
+import { TftpServerError } from "./errors.js";
+
+export type TftpLogEvent =
+  | { readonly event: "transfer-start"; readonly client: string; readonly file: string; readonly options: Record<string, string> }
+  | { readonly event: "transfer-end"; readonly client: string; readonly file: string; readonly outcome: TransferOutcome; readonly detail?: string; readonly ms: number }
+  | { readonly event: "request-refused"; readonly client: string; readonly file: string; readonly reason: string };
+
+export interface TftpServerOptions extends FileResolverOptions {
+  /** Address to bind. @default "0.0.0.0" */
+  readonly address?: string;
+  /** @default 69 (RFC 1350 §4) */
+  readonly port?: number;
+  readonly limits?: Partial<NegotiationLimits>;
+  /** Retransmissions of one window before a transfer is abandoned. @default 5 */
+  readonly maxRetries?: number;
+  /** Concurrent transfers; further requests get ERROR 0 "Server busy". @default 1024 */
+  readonly maxTransfers?: number;
+  /** Files up to this size are kept in memory. @default 4 MiB */
+  readonly cacheMaxFileBytes?: number;
+  readonly log?: (e: TftpLogEvent) => void;
+}
+
+const DEFAULT_LIMITS: NegotiationLimits = { maxBlockSize: 1468, maxWindowSize: 64, defaultTimeoutMs: 1000 };
+/** netascii needs a converted copy of the file; keep that to small files. */
+const NETASCII_MAX_BYTES = 16 * 1024 * 1024;
+
+export class TftpServer {
+  readonly metrics: TftpMetrics = newTftpMetrics();
+  private socket: Socket | undefined;
+  private readonly transfers = new Map<string, ReadTransfer>();
+  private readonly resolver: FileResolver;
+  private readonly cache: SourceCache;
+  private readonly limits: NegotiationLimits;
+
+  constructor(private readonly opts: TftpServerOptions) {
+    this.resolver = new FileResolver(opts);
+    this.cache = new SourceCache({ maxFileBytes: opts.cacheMaxFileBytes });
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  }
+
+  /** Binds the listening socket; resolves with the bound address. */
+  async listen(): Promise<{ address: string; port: number }> {
+    if (this.socket) throw new TftpServerError("TFTP_ALREADY_LISTENING", "the TFTP server is already listening");
+    const socket = dgram.createSocket({ type: "udp4" });
+    socket.on("message", (msg, rinfo) => this.onMessage(msg, rinfo));
+    const bound = once(socket, "listening");
+    const failed = once(socket, "error").then(([err]) => {
+      throw new TftpServerError("TFTP_BIND_FAILED", `cannot bind TFTP ${this.opts.address ?? "0.0.0.0"}:${this.opts.port ?? 69}: ${(err as Error).message}`, { cause: err });
+    });
+    socket.bind(this.opts.port ?? 69, this.opts.address ?? "0.0.0.0");
+    await Promise.race([bound, failed]);
+    socket.removeAllListeners("error");
+    // A listening socket survives ICMP-triggered errors; a transfer's own socket handles its own.
+    socket.on("error", () => undefined);
+    this.socket = socket;
+    const { address, port } = socket.address();
+    return { address, port };
+  }
+
+  get activeTransfers(): number {
+    return this.transfers.size;
+  }
+
+  async close(): Promise<void> {
+    for (const t of [...this.transfers.values()]) t.cancel("server shutdown");
+    const s = this.socket;
+    this.socket = undefined;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    this.metrics.packetsReceived++;
+    const decoded = decodePacket(msg);
+    if (!decoded.ok || (decoded.packet.op !== Opcode.RRQ && decoded.packet.op !== Opcode.WRQ)) {
+      this.metrics.malformedDropped++;
+      return;
+    }
+    const req = decoded.packet;
+    if (req.op === Opcode.WRQ) {
+      this.metrics.writeRequestsRefused++;
+      this.refuse(rinfo, req.filename, TftpErrorCode.AccessViolation, "Write requests are not accepted", "write-request");
+      return;
+    }
+    this.metrics.readRequests++;
+    this.startRead(req, rinfo).catch((err: unknown) => {
+      this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "Internal error", err instanceof Error ? err.message : String(err));
+    });
+  }
+
+  private refuse(rinfo: RemoteInfo, file: string, code: TftpErrorCode, message: string, reason: string): void {
+    this.metrics.requestsRefused++;
+    this.socket?.send(encodeError(code, message), rinfo.port, rinfo.address);
+    this.opts.log?.({ event: "request-refused", client: `${rinfo.address}:${rinfo.port}`, file, reason });
+  }
+
+  private async startRead(req: RequestPacket, rinfo: RemoteInfo): Promise<void> {
+    const key = `${rinfo.address}:${rinfo.port}`;
+    // A retransmitted RRQ from the same TID: the running transfer retransmits on its own.
+    if (this.transfers.has(key)) return;
+    if (req.mode !== "octet" && req.mode !== "netascii") {
+      // RFC 1350 §5: "mail" mode is obsolete; anything else is not a mode.
+      this.refuse(rinfo, req.filename, TftpErrorCode.IllegalOperation, `Unsupported mode ${req.mode}`, "mode");
+      return;
+    }
+    if (this.transfers.size >= (this.opts.maxTransfers ?? 1024)) {
+      this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "Server busy", "busy");
+      return;
+    }
+    const file = await this.resolver.resolve(req.filename);
+    if (!file.ok) {
+      this.refuse(rinfo, req.filename, file.code, file.message, file.reason);
+      return;
+    }
+    this.replacePendingFrom(rinfo.address, req.filename);
+    let source: BlockSource = await this.cache.open(file);
+    if (req.mode === "netascii") {
+      if (source.size > NETASCII_MAX_BYTES) {
+        await source.close();
+        this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "File too large for netascii, use octet", "netascii-size");
+        return;
+      }
+      const raw = await source.read(0, source.size);
+      await source.close();
+      source = new BufferSource(toNetascii(raw));
+    }
+    if (this.transfers.has(key) || !this.socket) {
+      await source.close();
+      return;
+    }
+    const { params, oack } = negotiate(req.options, this.limits, source.size);
+    const socket = dgram.createSocket({ type: "udp4" });
+    const started = Date.now();
+    const transfer = new ReadTransfer({
+      socket,
+      peer: { address: rinfo.address, port: rinfo.port },
+      filename: req.filename,
+      source,
+      params,
+      oack,
+      maxRetries: this.opts.maxRetries ?? 5,
+      metrics: this.metrics,
+      onDone: (outcome, detail) => {
+        this.transfers.delete(key);
+        this.metrics.transfersActive = this.transfers.size;
+        this.count(outcome);
+        this.opts.log?.({ event: "transfer-end", client: key, file: req.filename, outcome, detail, ms: Date.now() - started });
+      },
+    });
+    this.transfers.set(key, transfer);
+    this.metrics.transfersStarted++;
+    this.metrics.transfersActive = this.transfers.size;
+    this.opts.log?.({ event: "transfer-start", client: key, file: req.filename, options: Object.fromEntries(oack) });
+    // RFC 1350 §4: the server's TID is a new port on the address the request reached.
+    socket.bind(0, this.socket.address().address, () => transfer.start());
+  }
+
+  /**
+   * EDK2 aborts right after the OACK (sometimes without sending anything) and
+   * asks again from a new port: the abandoned transfer still waiting for its
+   * OACK's ACK is dropped rather than left to time out.
+   */
+  private replacePendingFrom(address: string, filename: string): void {
+    for (const t of this.transfers.values()) {
+      if (t.peer.address === address && t.filename === filename && t.waitingForOackAck) t.cancel("replaced by a new request");
+    }
+  }
+
+  private count(outcome: TransferOutcome): void {
+    switch (outcome) {
+      case "completed":
+        this.metrics.transfersCompleted++;
+        break;
+      case "aborted":
+      case "cancelled":
+        this.metrics.transfersAborted++;
+        break;
+      case "timed-out":
+      case "failed":
+        this.metrics.transfersTimedOut++;
+        break;
+    }
+  }
+}
