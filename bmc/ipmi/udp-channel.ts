@@ -123,7 +123,7 @@ export class UdpChannel {
                 lastDrop = err.message;
                 return;
               }
-              finish(() => reject(err));
+              finish(() => reject(err instanceof Error ? err : new Error(String(err))));
               return;
             }
             if (value === undefined) this.stats.stale++;
