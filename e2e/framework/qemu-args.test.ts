@@ -21,6 +21,12 @@ describe("qemuArgs", () => {
       ["virtio-net-pci,netdev=net0,mac=52:54:00:00:00:01,bootindex=1"],
     ],
     [
+      "drops the NIC's iPXE option ROM when asked, leaving the firmware's own PXE client",
+      { ...base, nic: "virtio-net-pci", nicRom: "none" },
+      "-device",
+      ["virtio-net-pci,netdev=net0,mac=52:54:00:00:00:01,romfile=,bootindex=1"],
+    ],
+    [
       "maps OVMF code read-only and the VM's own vars copy writable",
       { ...base, firmware: "uefi", uefi: { code: "/o/CODE.fd", vars: "/t/VARS.fd" } },
       "-drive",

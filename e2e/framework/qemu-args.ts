@@ -28,6 +28,13 @@ export interface QemuArgsOptions {
   readonly mac: string;
   /** @default "e1000" */
   readonly nic?: NicModel;
+  /**
+   * `qemu` keeps the NIC's option ROM (Debian's ipxe-qemu: iPXE itself is the
+   * first DHCP client); `none` removes it, so OVMF's own PXE client (virtio-net
+   * only: OVMF has no e1000 driver) asks for a boot file over TFTP first.
+   * @default "qemu"
+   */
+  readonly nicRom?: "qemu" | "none";
   /** @default 512 (OVMF with a network-booted kernel and initramfs needs more than 256) */
   readonly memoryMiB?: number;
   readonly serialLog: string;
@@ -80,7 +87,7 @@ export function qemuArgs(o: QemuArgsOptions): string[] {
   const netBoot = o.direct ? "" : ",bootindex=1";
   args.push(
     "-netdev", `tap,id=net0,ifname=${o.tap},script=no,downscript=no`,
-    "-device", `${o.nic ?? "e1000"},netdev=net0,mac=${o.mac}${netBoot}`,
+    "-device", `${o.nic ?? "e1000"},netdev=net0,mac=${o.mac}${o.nicRom === "none" ? ",romfile=" : ""}${netBoot}`,
   );
   if (o.disk) {
     args.push(
