@@ -40,7 +40,7 @@ async function systemDoc(index = 0): Promise<SystemDoc> {
 
 beforeAll(async () => {
   sushy = await startSushyTools({ systems: [{ powerState: "Off" }, { powerState: "On" }, {}] });
-  isoServer = createServer((req, res) => {
+  isoServer = createServer((_req, res) => {
     isoRequests += 1;
     res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": "2048" });
     res.end(Buffer.alloc(2048, 0x41));
