@@ -1,0 +1,185 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeAck, encodeError, encodeRequest, Opcode, TftpErrorCode } from "./packet.js";
+import { TftpServer } from "./server.js";
+import { download, RawTftpClient } from "./testing/raw-client.js";
+
+let dir: string;
+let server: TftpServer;
+let port: number;
+const files = new Map<string, Buffer>();
+/** Transfers end a moment after the client's last ACK leaves. */
+async function settled(): Promise<void> {
+  for (let i = 0; i < 40 && server.activeTransfers > 0; i++) await sleep(50);
+}
+const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "anvil-tftp-unit-"));
+  const make = (name: string, size: number): void => {
+    const b = randomBytes(size);
+    files.set(name, b);
+    writeFileSync(path.join(dir, name), b);
+  };
+  make("empty", 0);
+  make("exact", 1024);
+  make("small", 3000);
+  // 8-byte blocks make 65,536+ blocks cheap: the wire block number wraps to 0.
+  make("rollover", 8 * 70_000 + 3);
+  make("large", 5 * 1024 * 1024 + 17);
+  server = new TftpServer({ address: "127.0.0.1", port: 0, root: dir, cacheMaxFileBytes: 1024 * 1024, limits: { defaultTimeoutMs: 100 }, maxRetries: 3 });
+  ({ port } = await server.listen());
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("TftpServer read transfers", () => {
+  it.each([
+    ["an empty file with one empty block", "empty", {}],
+    ["a file that is an exact multiple of 512 with a final empty block", "exact", {}],
+    ["a small file in lock-step", "small", {}],
+    ["a small file with blksize 1432 and tsize (iPXE)", "small", { blksize: "1432", tsize: "0" }],
+    ["a large file streamed from disk with windowsize 8", "large", { blksize: "1468", windowsize: "8" }],
+    ["a file past block 65535 (rollover to 0) with blksize 8", "rollover", { blksize: "8", windowsize: "64" }],
+  ])("sends %s byte-identically", async (_name, file, options) => {
+    const got = await download(port, file, { options });
+    expect(sha(got.data)).toBe(sha(files.get(file)!));
+    if (options.tsize !== undefined) expect(got.oack?.tsize).toBe(String(files.get(file)!.length));
+  });
+
+  it("answers from a port other than the listening one (RFC 1350 §4 TID)", async () => {
+    const got = await download(port, "small");
+    expect(got.serverPort).not.toBe(port);
+  });
+
+  it.each([
+    ["every first ACK of a window in lock-step", {}],
+    ["every first ACK of a window with windowsize 4", { windowsize: "4" }],
+  ])("recovers when it loses %s", async (_name, options) => {
+    const before = server.metrics.retransmits;
+    const file = files.get("small")!;
+    const got = await download(port, "small", { options, loseAck: (block, attempt) => block > 0 && attempt === 1 && block < 6, timeoutMs: 300 });
+    expect(sha(got.data)).toBe(sha(file));
+    expect(server.metrics.retransmits).toBeGreaterThan(before);
+  });
+
+  it("resends from the block after a duplicate ACK when a window is in use (RFC 7440 §4)", async () => {
+    const c = await RawTftpClient.open();
+    try {
+      c.send(encodeRequest(Opcode.RRQ, "small", "octet", new Map([["windowsize", "4"]])), port);
+      const oack = await c.next();
+      expect(oack?.packet?.op).toBe(Opcode.OACK);
+      const tid = oack!.from.port;
+      c.send(encodeAck(0), tid);
+      const first: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await c.next();
+        if (r?.packet?.op === Opcode.DATA) first.push(r.packet.block);
+      }
+      expect(first).toEqual([1, 2, 3, 4]);
+      c.send(encodeAck(2), tid);
+      const again: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await c.next();
+        if (r?.packet?.op === Opcode.DATA) again.push(r.packet.block);
+      }
+      expect(again).toEqual([3, 4, 5, 6]);
+      c.send(encodeError(TftpErrorCode.NotDefined, "done"), tid);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe("TftpServer refusals and strangers", () => {
+  it.each([
+    ["a write request with ERROR 2 (RFC 1350 §5)", Opcode.WRQ, "small", "octet", TftpErrorCode.AccessViolation],
+    ["a missing file with ERROR 1", Opcode.RRQ, "missing", "octet", TftpErrorCode.FileNotFound],
+    ["a traversal with ERROR 2", Opcode.RRQ, "../etc/passwd", "octet", TftpErrorCode.AccessViolation],
+    ["mail mode with ERROR 4", Opcode.RRQ, "small", "mail", TftpErrorCode.IllegalOperation],
+  ] as const)("refuses %s", async (_name, op, file, mode, code) => {
+    const c = await RawTftpClient.open();
+    try {
+      c.send(encodeRequest(op, file, mode), port);
+      const r = await c.next();
+      expect(r?.packet?.op === Opcode.ERROR && r.packet.code).toBe(code);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("sends ERROR 5 to a stranger on a transfer's port and finishes the transfer anyway", async () => {
+    const c = await RawTftpClient.open();
+    const stranger = await RawTftpClient.open();
+    try {
+      c.send(encodeRequest(Opcode.RRQ, "small", "octet"), port);
+      const d1 = await c.next();
+      expect(d1?.packet?.op).toBe(Opcode.DATA);
+      const tid = d1!.from.port;
+      stranger.send(encodeAck(1), tid);
+      const e = await stranger.next();
+      expect(e?.packet?.op === Opcode.ERROR && e.packet.code).toBe(TftpErrorCode.UnknownTransferId);
+      const blocks: Buffer[] = [d1!.packet!.op === Opcode.DATA ? d1!.packet!.data : Buffer.alloc(0)];
+      for (let b = 1; ; b++) {
+        c.send(encodeAck(b), tid);
+        const r = await c.next();
+        if (r?.packet?.op !== Opcode.DATA) throw new Error("transfer disturbed");
+        blocks.push(Buffer.from(r.packet.data));
+        if (r.packet.data.length < 512) {
+          c.send(encodeAck(b + 1), tid);
+          break;
+        }
+      }
+      expect(sha(Buffer.concat(blocks))).toBe(sha(files.get("small")!));
+    } finally {
+      await c.close();
+      await stranger.close();
+    }
+  });
+});
+
+describe("EDK2's abort after OACK", () => {
+  it.each([
+    ["with an ERROR 8 packet", true],
+    ["with nothing at all", false],
+  ])("serves the second request after an abort %s, and cleans up the first", async (_name, sendsError) => {
+    await settled();
+    const completedBefore = server.metrics.transfersCompleted;
+    const first = await RawTftpClient.open();
+    try {
+      first.send(encodeRequest(Opcode.RRQ, "large", "octet", new Map([["blksize", "1468"], ["windowsize", "4"], ["tsize", "0"]])), port);
+      const oack = await first.next();
+      expect(oack?.packet?.op === Opcode.OACK && Object.fromEntries(oack.packet.options)).toEqual({ blksize: "1468", windowsize: "4", tsize: String(files.get("large")!.length) });
+      if (sendsError) first.send(encodeError(TftpErrorCode.OptionNegotiationFailed, "tsize only"), oack!.from.port);
+    } finally {
+      await first.close();
+    }
+    const got = await download(port, "large", { options: { blksize: "1468", windowsize: "4" } });
+    expect(sha(got.data)).toBe(sha(files.get("large")!));
+    await settled();
+    expect(server.metrics.transfersCompleted).toBe(completedBefore + 1);
+    expect(server.activeTransfers).toBe(0);
+  });
+
+  it("abandons a transfer whose client vanished after the bounded retries", async () => {
+    await settled();
+    const before = server.metrics.transfersTimedOut;
+    const c = await RawTftpClient.open();
+    try {
+      c.send(encodeRequest(Opcode.RRQ, "small", "octet", new Map([["blksize", "1024"]])), port);
+      let oacks = 0;
+      while (await c.next(600)) oacks++;
+      // the OACK, its 3 retransmissions, then a final ERROR
+      expect(oacks).toBe(5);
+    } finally {
+      await c.close();
+    }
+    expect(server.metrics.transfersTimedOut).toBe(before + 1);
+  });
+});
