@@ -13,7 +13,14 @@ import { MESSAGE_TYPE_NAMES, Opt, isMessageType } from "./options.js";
 import type { DhcpPacket } from "./packet.js";
 
 export interface DhcpServerOptions {
+  /** Receives broadcasts: must be 0.0.0.0 on a real network (ADR 0004). */
   readonly listenAddress: string;
+  /**
+   * Anvil's own address. Replies leave from a socket bound to it, so Linux
+   * routes even 255.255.255.255 out of the interface that owns it (ADR 0004).
+   * Unset or equal to `listenAddress`: one socket does both.
+   */
+  readonly sendAddress?: string;
   /** Ports to listen on (67; plus 4011 in proxy mode). 0 picks a free port (tests). */
   readonly ports: readonly number[];
   readonly handler: DhcpHandler;
@@ -100,15 +107,26 @@ export async function startDhcpServer(opts: DhcpServerOptions): Promise<DhcpServ
       .finally(() => inFlight--);
   };
 
+  const open = async (address: string, port: number): Promise<dgram.Socket> => {
+    const socket = dgram.createSocket({ type: "udp4", reuseAddr: true });
+    sockets.push(socket);
+    await bind(socket, port, address);
+    // RFC 2131 §4.1: replies to clients without an address are broadcast.
+    socket.setBroadcast(true);
+    socket.on("error", (err) => log(`dhcp: socket error on ${address}:${port}: ${err.message}`));
+    return socket;
+  };
   try {
     for (const port of opts.ports) {
-      const socket = dgram.createSocket({ type: "udp4", reuseAddr: true });
-      sockets.push(socket);
-      const bound = await bind(socket, port, opts.listenAddress);
-      // RFC 2131 §4.1: replies to clients without an address are broadcast.
-      socket.setBroadcast(true);
-      socket.on("message", (msg, rinfo) => onMessage(socket, bound, msg, rinfo));
-      socket.on("error", (err) => log(`dhcp: socket error on ${bound}: ${err.message}`));
+      const receiver = await open(opts.listenAddress, port);
+      const bound = receiver.address().port;
+      let sender = receiver;
+      if (opts.sendAddress !== undefined && opts.sendAddress !== opts.listenAddress) {
+        sender = await open(opts.sendAddress, bound);
+        // Unicast to Anvil's address (renewals, ProxyDHCP on 4011) lands on the more specific socket.
+        sender.on("message", (msg, rinfo) => onMessage(sender, bound, msg, rinfo));
+      }
+      receiver.on("message", (msg, rinfo) => onMessage(sender, bound, msg, rinfo));
       ports.push(bound);
     }
   } catch (err) {

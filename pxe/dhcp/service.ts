@@ -31,5 +31,5 @@ export async function startDhcpService(cfg: DhcpConfig, backend: BootBackend, op
       ports = [cfg.serverPort, cfg.proxyPort];
       break;
   }
-  return startDhcpServer({ listenAddress: cfg.listenAddress, ports, handler, log: opts.log, clock: opts.clock });
+  return startDhcpServer({ listenAddress: cfg.listenAddress, sendAddress: cfg.serverAddress, ports, handler, log: opts.log, clock: opts.clock });
 }
