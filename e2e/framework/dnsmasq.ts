@@ -32,7 +32,22 @@ export interface Dnsmasq {
   log(): string;
 }
 
-export async function startDnsmasq(lab: NetnsLab, ns: string, o: DnsmasqOptions): Promise<Dnsmasq> {
+function supervise(lab: NetnsLab, ns: string, name: string, args: readonly string[], ready: RegExp): Promise<Dnsmasq> {
+  const proc = lab.start(ns, { name, command: "/usr/sbin/dnsmasq", args });
+  const log = (): string => {
+    try {
+      return readFileSync(proc.logFile, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return waitFor(`${name} to start`, () => Promise.resolve(ready.test(log())), { timeoutMs: 15_000, process: proc }).then(() => ({
+    process: proc,
+    log,
+  }));
+}
+
+export function startDnsmasq(lab: NetnsLab, ns: string, o: DnsmasqOptions): Promise<Dnsmasq> {
   const name = o.name ?? "dnsmasq";
   const args = [
     "--no-daemon",
@@ -49,17 +64,29 @@ export async function startDnsmasq(lab: NetnsLab, ns: string, o: DnsmasqOptions)
     ...(o.tftpRoot ? ["--enable-tftp", `--tftp-root=${o.tftpRoot}`] : []),
     ...(o.extra ?? []),
   ];
-  const proc = lab.start(ns, { name, command: "/usr/sbin/dnsmasq", args });
-  const log = (): string => {
-    try {
-      return readFileSync(proc.logFile, "utf8");
-    } catch {
-      return "";
-    }
-  };
-  await waitFor(`${name} to start`, () => Promise.resolve(/DHCP, IP range/.test(log())), {
-    timeoutMs: 15_000,
-    process: proc,
-  });
-  return { process: proc, log };
+  return supervise(lab, ns, name, args, /DHCP, IP range/);
+}
+
+/**
+ * An IPv6 router for the LAN: dnsmasq sending router advertisements only (no
+ * DHCPv4, no DNS, no port bound), for a ULA prefix it adds to `iface`. iPXE
+ * configures IPv4 and IPv6 together and waits ~13 s for a router
+ * advertisement (RFC 4861 §6.3.7 solicitations) before it boots unless one
+ * arrives; a provisioning LAN with an IPv6 router answers at once.
+ */
+export async function startRouterAdvertiser(lab: NetnsLab, ns: string, iface: string, prefix = "fd77::1/64"): Promise<Dnsmasq> {
+  await lab.ip(ns, ["-6", "addr", "add", prefix, "dev", iface, "nodad"]);
+  const args = [
+    "--no-daemon",
+    "--conf-file=/dev/null",
+    "--port=0",
+    `--interface=${iface}`,
+    "--bind-interfaces",
+    "--pid-file=",
+    "--user=root",
+    "--log-facility=-",
+    "--enable-ra",
+    `--dhcp-range=::,constructor:${iface},ra-only`,
+  ];
+  return supervise(lab, ns, "router-advertiser", args, /IPv6 router advertisement enabled/);
 }
