@@ -33,6 +33,13 @@ export interface ControlPlaneOptions {
   readonly controllerManager?: boolean;
   /** Give up starting after this long. @default 60000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Directories of other builds of the binaries (kube-apiserver,
+   * kube-controller-manager and kubectl; etcd).
+   * @default the cached builds of scripts/peers/kube.sh and etcd.sh
+   */
+  readonly kubeBinDir?: string;
+  readonly etcdBinDir?: string;
 }
 
 export interface ControlPlane {
@@ -156,8 +163,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const logDir = path.join(dir, "logs");
     const dataDir = path.join(dir, "etcd");
     await Promise.all([certDir, logDir, dataDir].map((d) => mkdir(d, { recursive: true })));
-    const kubeBin = kubeBinDir();
-    const etcdBin = etcdBinDir();
+    const kubeBin = opts.kubeBinDir ?? kubeBinDir();
+    const etcdBin = opts.etcdBinDir ?? etcdBinDir();
     const [etcdClientPort, etcdPeerPort, apiPort] = (await distinctPorts(3)) as [number, number, number];
 
     // etcd needs no certificates: start it first and make them meanwhile.
