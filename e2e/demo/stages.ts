@@ -1,0 +1,102 @@
+/**
+ * The demo's steps, in order. Each takes what earlier steps produced and
+ * registers its own cleanup, so `main.ts` stays a list: adding Anvil's
+ * manager when it exists is one more entry in `DEMO_STAGES`.
+ */
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { stringify } from "yaml";
+import { startControlPlane, type ControlPlane } from "../framework/control-plane.js";
+import { REPO_ROOT } from "../framework/peers.js";
+import { startDemoFleet, type DemoFleet } from "./fleet.js";
+import { fleetInventory } from "./inventory.js";
+import type { DemoConfig } from "./config.js";
+
+export interface DemoContext {
+  readonly config: DemoConfig;
+  /** Print a line for the person watching. */
+  say(line: string): void;
+  /** Run `fn` on shutdown, in reverse order of registration. */
+  onStop(fn: () => Promise<void>): void;
+  controlPlane?: ControlPlane;
+  fleet?: DemoFleet;
+  /** True once Anvil's CRDs are installed (the BareMetalHost kind exists). */
+  crdsInstalled?: boolean;
+}
+
+export interface DemoStage {
+  readonly name: string;
+  run(ctx: DemoContext): Promise<void>;
+}
+
+function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`demo stage order: ${what} is not running yet`);
+  return v;
+}
+
+export const controlPlaneStage: DemoStage = {
+  name: "local control plane (etcd + kube-apiserver)",
+  async run(ctx) {
+    const cp = await startControlPlane({ controllerManager: ctx.config.controllerManager });
+    ctx.onStop(() => cp.stop());
+    ctx.controlPlane = cp;
+    ctx.say(`API server ${cp.server} ready in ${cp.timings.total} ms`);
+  },
+};
+
+export const fleetStage: DemoStage = {
+  name: "emulated BMCs (sushy-tools)",
+  async run(ctx) {
+    const fleet = await startDemoFleet(ctx.config.hosts);
+    ctx.onStop(() => fleet.stop());
+    ctx.fleet = fleet;
+    ctx.say(`${fleet.systems.length} Redfish systems at ${fleet.redfishBase}/redfish/v1/Systems`);
+  },
+};
+
+/** Anvil's generated CRDs; before the API engineer generates them the demo shows the BMC side only. */
+export const crdStage: DemoStage = {
+  name: "Anvil CRDs (manifests/crd)",
+  async run(ctx) {
+    const cp = need(ctx.controlPlane, "the control plane");
+    const dir = path.join(REPO_ROOT, "manifests/crd");
+    const files = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml").sort() : [];
+    if (files.length === 0) {
+      ctx.say("manifests/crd has no CRDs yet (run `make manifests`): skipping BareMetalHosts");
+      ctx.crdsInstalled = false;
+      return;
+    }
+    const docs = await Promise.all(files.map((f) => readFile(path.join(dir, f), "utf8")));
+    await cp.kubectl(["apply", "--server-side", "-f", "-"], { input: docs.join("\n---\n") });
+    const { stdout } = await cp.kubectl(["get", "crd", "-l", "cluster.x-k8s.io/provider=infrastructure-anvil", "-o", "name"]);
+    const names = stdout.split("\n").filter((l) => l !== "");
+    await cp.kubectl(["wait", "--for=condition=Established", "--timeout=60s", ...names]);
+    ctx.crdsInstalled = names.some((n) => n.endsWith("/baremetalhosts.metal3.io"));
+    ctx.say(`${names.length} CRDs established${ctx.crdsInstalled ? "" : " (no BareMetalHost among them)"}`);
+  },
+};
+
+export const inventoryStage: DemoStage = {
+  name: "sample inventory (BareMetalHosts + BMC Secrets)",
+  async run(ctx) {
+    const cp = need(ctx.controlPlane, "the control plane");
+    const fleet = need(ctx.fleet, "the BMC fleet");
+    const ns = ctx.config.namespace;
+    await cp.kubectl(["create", "namespace", ns]);
+    const manifests = fleetInventory(fleet.systems, {
+      redfishBase: fleet.redfishBase,
+      namespace: ns,
+      username: fleet.username,
+      password: fleet.password,
+      labels: { "anvil.dev/demo": "fleet" },
+    });
+    const wanted = ctx.crdsInstalled === true ? manifests : manifests.filter((m) => m.kind === "Secret");
+    const input = wanted.map((m) => `---\n${stringify(m)}`).join("");
+    const { stdout } = await cp.kubectl(["apply", "-f", "-"], { input });
+    const lines = stdout.split("\n").filter((l) => l !== "");
+    ctx.say(`applied ${lines.length} objects in namespace ${ns}`);
+  },
+};
+
+export const DEMO_STAGES: readonly DemoStage[] = [controlPlaneStage, fleetStage, crdStage, inventoryStage];
