@@ -34,7 +34,7 @@ export const Label = {
   Provider: PROVIDER_LABEL,
 } as const;
 
-export const Annotation = {
+export const CapiAnnotation = {
   /** CAPI's pause annotation; any value pauses reconciliation of the object. */
   Paused: "cluster.x-k8s.io/paused",
   /** Present on objects another controller manages; the contract says skip them. */

@@ -92,7 +92,7 @@ export const INSPECTION_MODES = ["disabled", "agent", "fast"] as const;
 export type InspectionMode = (typeof INSPECTION_MODES)[number];
 
 /** Annotation keys and values on a BareMetalHost. */
-export const Annotation = {
+export const HostAnnotation = {
   /** Any value stops reconciliation; CAPM3 writes `metal3.io/capm3` when its Cluster is paused. */
   Paused: "baremetalhost.metal3.io/paused",
   /** Stops provisioner management without deprovisioning; value is JSON {deleteAction, force}. */
