@@ -47,7 +47,7 @@ describe("TftpServer read transfers", () => {
     ["a small file with blksize 1432 and tsize (iPXE)", "small", { blksize: "1432", tsize: "0" }],
     ["a large file streamed from disk with windowsize 8", "large", { blksize: "1468", windowsize: "8" }],
     ["a file past block 65535 (rollover to 0) with blksize 8", "rollover", { blksize: "8", windowsize: "64" }],
-  ])("sends %s byte-identically", async (_name, file, options) => {
+  ] as [string, string, Record<string, string>][])("sends %s byte-identically", async (_name, file, options) => {
     const got = await download(port, file, { options });
     expect(sha(got.data)).toBe(sha(files.get(file)!));
     if (options.tsize !== undefined) expect(got.oack?.tsize).toBe(String(files.get(file)!.length));
