@@ -4,7 +4,7 @@
  * version, RBAC refuses strangers, and with the controller manager owner
  * references and namespace deletion are honoured.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -158,8 +158,23 @@ describe("a control plane that fails to start", () => {
     );
     expect(err).toMatchObject({ code: "CONTROL_PLANE_START_FAILED" });
     expect(existsSync(dir)).toBe(false);
+    expect(processesMentioning(dir)).toEqual([]);
   });
 });
+
+/** Live processes whose command line contains `text` (etcd's is its --data-dir). */
+function processesMentioning(text: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text) && isAlive(Number(pid));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 /** True while `pid` runs; a zombie (exited, not yet reaped) counts as gone. */
 function isAlive(pid: number): boolean {

@@ -47,9 +47,10 @@ fi
 
 stop_kept
 mkdir -p "$state"
+: >"$state/demo.log"
 # setsid + nohup: the kept demo outlives this script and the terminal.
 DEMO_READY_FILE="$state/ready" DEMO_PID_FILE="$state/demo.pid" \
-  setsid nohup node --import tsx e2e/demo/main.ts >"$state/demo.log" 2>&1 </dev/null &
+  setsid nohup node --import tsx e2e/demo/main.ts >>"$state/demo.log" 2>&1 </dev/null &
 tail -n +1 -f "$state/demo.log" &
 tailer=$!
 trap 'kill "$tailer" 2>/dev/null || true' EXIT
@@ -64,3 +65,7 @@ while [ ! -s "$state/ready" ]; do
   sleep 0.3
 done
 sleep 0.3
+kill "$tailer" 2>/dev/null || true
+printf '\nThe demo keeps running. Use it with:\n'
+cat "$state/ready"
+printf 'Stop it with: scripts/demo.sh stop (log: %s)\n' "$state/demo.log"

@@ -71,8 +71,13 @@ async function main(config: DemoConfig): Promise<void> {
   const cp = ctx.controlPlane;
   const exports = cp ? `export KUBECONFIG=${cp.kubeconfigPath}\nexport PATH=${cp.binDir}:"$PATH"\n` : "";
   const readyFile = process.env.DEMO_READY_FILE;
-  if (readyFile !== undefined && readyFile !== "") writeFileSync(readyFile, exports);
-  process.stdout.write(`\nThe demo keeps running (DEMO_KEEP=1). Use it with:\n${exports}Stop it with: scripts/demo.sh stop (or kill ${process.pid})\n`);
+  if (readyFile !== undefined && readyFile !== "") {
+    // scripts/demo.sh prints these itself once this process is in the background.
+    writeFileSync(readyFile, exports);
+    say(`ready; keeps running (DEMO_KEEP=1) until scripts/demo.sh stop or kill ${process.pid}`);
+  } else {
+    process.stdout.write(`\nThe demo keeps running (DEMO_KEEP=1); Ctrl-C stops it. Use it with:\n${exports}`);
+  }
 }
 
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {

@@ -1,0 +1,77 @@
+/**
+ * `make demo` runs without a TTY, shows the generated fleet as Metal3
+ * BareMetalHosts pointing at live emulated BMCs, and ends by itself with
+ * nothing left behind; with DEMO_KEEP=1 it stays up for the person until
+ * `scripts/demo.sh stop`.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./framework/peers.js";
+
+const run = promisify(execFile);
+const demo = path.join(REPO_ROOT, "scripts/demo.sh");
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+function portsIn(text: string): number[] {
+  return [...text.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+}
+
+describe("make demo", () => {
+  it("shows three emulated hosts as BareMetalHosts twice, then stops everything by itself", async () => {
+    const env = { ...process.env, DEMO_HOSTS: "3", DEMO_ROUNDS: "2", DEMO_INTERVAL: "1", DEMO_TIMEOUT: "240" };
+    const { stdout } = await run("bash", [demo], { env, timeout: 280_000, maxBuffer: 8 << 20 });
+    expect(stdout.match(/\$ kubectl get bmh -n anvil-demo -o wide/g)).toHaveLength(2);
+    expect(stdout).toMatch(/NAME\s+STATUS\s+STATE\s+CONSUMER\s+BMC\s+ONLINE\s+ERROR\s+AGE/);
+    for (const host of ["node-0", "node-1", "node-2"]) {
+      expect(stdout).toMatch(new RegExp(`^${host}\\s.*redfish\\+http://127\\.0\\.0\\.1:\\d+/redfish/v1/Systems/[0-9a-f-]{36}\\s+true`, "m"));
+    }
+    expect(stdout).toMatch(/BMC power states \(read over Redfish\): node-0=(On|Off) node-1=(On|Off) node-2=(On|Off)/);
+    expect(stdout).toContain("stopped; every process ended");
+    for (const port of new Set(portsIn(stdout))) expect(await listening(port)).toBe(false);
+  });
+
+  describe("with DEMO_KEEP=1", () => {
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    afterAll(async () => {
+      try {
+        await run("bash", [demo, "stop"], { env, timeout: 60_000 });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("returns with the demo still serving kubectl through the printed exports, until demo.sh stop", async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), "anvil-demo-test-"));
+      env = { ...process.env, ANVIL_DEMO_DIR: path.join(dir, "state"), DEMO_KEEP: "1", DEMO_HOSTS: "2", DEMO_ROUNDS: "1" };
+      const { stdout } = await run("bash", [demo], { env, timeout: 280_000, maxBuffer: 8 << 20 });
+      const exports = stdout.split("\n").filter((l) => l.startsWith("export "));
+      expect(exports.map((l) => l.split("=")[0])).toEqual(["export KUBECONFIG", "export PATH"]);
+
+      const { stdout: names } = await run("bash", ["-c", `${exports.join("\n")}\nkubectl get bmh -n anvil-demo -o name`], { timeout: 30_000 });
+      expect(names.trim().split("\n").sort()).toEqual(["baremetalhost.metal3.io/node-0", "baremetalhost.metal3.io/node-1"]);
+
+      const apiPort = Number(/API server https:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+      expect(await listening(apiPort)).toBe(true);
+      await run("bash", [demo, "stop"], { env, timeout: 60_000 });
+      expect(await listening(apiPort)).toBe(false);
+      expect(existsSync(path.join(dir, "state"))).toBe(false);
+    });
+  });
+});
