@@ -19,7 +19,7 @@ describe("authenticateAgent", () => {
   });
 
   it("refuses a backend record whose token differs from the one presented", async () => {
-    const lying = { byMac: backend.byMac, byToken: () => Promise.resolve(HOSTS[0]) };
+    const lying = { byMac: (mac: string) => backend.byMac(mac), byToken: () => Promise.resolve(HOSTS[0]) };
     expect(await authenticateAgent(lying, "Bearer forged", "52:54:00:00:00:01")).toMatchObject({ ok: false, status: 401 });
   });
 });
