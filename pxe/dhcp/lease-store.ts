@@ -162,8 +162,12 @@ export class LeaseStore {
 
   private persist(): Promise<void> {
     if (!this.file) return Promise.resolve();
-    this.pending ??= (async () => {
+    if (this.pending) return this.pending;
+    this.pending = (async () => {
+      // Always yield first, so changes made in this tick join this write; a change
+      // made after the snapshot below starts a new pending write.
       if (this.writing) await this.writing.catch(() => undefined);
+      else await new Promise((resolve) => setImmediate(resolve));
       this.pending = undefined;
       this.writing = this.writeNow(this.file!);
       await this.writing;
