@@ -7,6 +7,13 @@ import { IpmiDecodeError, need } from "./decode-error.js";
 import type { CipherSuite } from "./cipher-suite.js";
 import { hmac } from "./keys.js";
 
+/** Bytes 5–8 of the responses; error answers may stop after the status byte. */
+function consoleIdOf(buf: Buffer): number {
+  if (buf.length >= 8) return buf.readUInt32LE(4);
+  if ((buf[1] ?? 0) === 0) throw new IpmiDecodeError(`RMCP+ response of ${buf.length} bytes`);
+  return 0;
+}
+
 /** One algorithm proposal: payload type, reserved, length 8, algorithm, reserved (§13.17 Table 13-9). */
 function algorithmPayload(kind: 0 | 1 | 2, algorithm: number): Buffer {
   return Buffer.from([kind, 0, 0, 0x08, algorithm & 0x3f, 0, 0, 0]);
@@ -46,11 +53,11 @@ export interface OpenSessionResponse {
   readonly confidentialityAlgorithm: number;
 }
 
-/** §13.18 Table 13-10. On a non-zero status the BMC may send only the first 8 bytes. */
+/** §13.18 Table 13-10. With a non-zero status BMCs send as little as tag and status (OpenIPMI does). */
 export function decodeOpenSessionResponse(buf: Buffer): OpenSessionResponse {
-  need(buf, 8, "Open Session Response");
+  need(buf, 2, "Open Session Response");
   const status = buf[1] ?? 0;
-  const short = { tag: buf[0] ?? 0, status, privilege: buf[2] ?? 0, consoleSessionId: buf.readUInt32LE(4) };
+  const short = { tag: buf[0] ?? 0, status, privilege: buf[2] ?? 0, consoleSessionId: consoleIdOf(buf) };
   if (status !== 0) return { ...short, bmcSessionId: 0, authAlgorithm: 0, integrityAlgorithm: 0, confidentialityAlgorithm: 0 };
   need(buf, 36, "Open Session Response");
   return {
@@ -97,9 +104,9 @@ export interface Rakp2 {
 
 /** §13.21 Table 13-12: tag, status, 2 reserved, console session ID, Rc, GUIDc, key exchange auth code. */
 export function decodeRakp2(buf: Buffer, suite: CipherSuite): Rakp2 {
-  need(buf, 8, "RAKP 2");
+  need(buf, 2, "RAKP 2");
   const status = buf[1] ?? 0;
-  const base = { tag: buf[0] ?? 0, status, consoleSessionId: buf.readUInt32LE(4) };
+  const base = { tag: buf[0] ?? 0, status, consoleSessionId: consoleIdOf(buf) };
   if (status !== 0) return { ...base, bmcRandom: Buffer.alloc(0), bmcGuid: Buffer.alloc(0), authCode: Buffer.alloc(0) };
   need(buf, 40 + suite.rakpAuthCodeLength, "RAKP 2");
   if (buf.length !== 40 + suite.rakpAuthCodeLength) throw new IpmiDecodeError(`RAKP 2 of ${buf.length} bytes`);
@@ -170,9 +177,9 @@ export interface Rakp4 {
 
 /** §13.23 Table 13-14: tag, status, 2 reserved, console session ID, integrity check value. */
 export function decodeRakp4(buf: Buffer, suite: CipherSuite): Rakp4 {
-  need(buf, 8, "RAKP 4");
+  need(buf, 2, "RAKP 4");
   const status = buf[1] ?? 0;
-  const base = { tag: buf[0] ?? 0, status, consoleSessionId: buf.readUInt32LE(4) };
+  const base = { tag: buf[0] ?? 0, status, consoleSessionId: consoleIdOf(buf) };
   if (status !== 0) return { ...base, icv: Buffer.alloc(0) };
   need(buf, 8 + suite.rakp4IcvLength, "RAKP 4");
   return { ...base, icv: Buffer.from(buf.subarray(8, 8 + suite.rakp4IcvLength)) };
