@@ -21,8 +21,8 @@ export interface HttpRecorder {
   /** `http://host:port` + `path`. */
   url(path: string): string;
   requests(): RecordedRequest[];
-  /** The first request matching `match`, waiting up to `timeoutMs` for it. */
-  next(match: (r: RecordedRequest) => boolean, timeoutMs: number): Promise<RecordedRequest>;
+  /** The first request matching `match`, waiting up to `timeoutMs` for it; `abort` returning a reason stops the wait. */
+  next(match: (r: RecordedRequest) => boolean, timeoutMs: number, abort?: () => string | undefined): Promise<RecordedRequest>;
   readonly process: Supervised;
 }
 
@@ -60,11 +60,13 @@ export async function startHttpRecorder(lab: NetnsLab, ns: string, host: string,
   return {
     url: (path) => `http://${host}:${port}${path}`,
     requests,
-    async next(match, timeoutMs) {
+    async next(match, timeoutMs, abort) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const hit = requests().find(match);
         if (hit) return hit;
+        const why = abort?.();
+        if (why !== undefined) throw new Error(`stopped waiting for an HTTP request at ${host}:${port}: ${why}`);
         if (Date.now() > deadline) throw new Error(`no matching HTTP request at ${host}:${port} within ${timeoutMs} ms`);
         await sleep(100);
       }
