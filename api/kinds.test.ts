@@ -95,6 +95,13 @@ describe("the kinds Anvil serves", () => {
     expect(at(rootOf(BareMetalHostKind), path)).toHaveProperty(keyword);
   });
 
+  it("labels the BareMetalHost CRD so clusterctl move carries hosts with the management cluster", () => {
+    expect(BareMetalHostKind.crd.metadata.labels).toEqual({
+      "cluster.x-k8s.io/provider": "infrastructure-anvil",
+      "clusterctl.cluster.x-k8s.io/move-hierarchy": "true",
+    });
+  });
+
   it("keeps Metal3's required fields on the host's spec and status", () => {
     const root = rootOf(BareMetalHostKind);
     expect(root.properties?.spec?.required).toEqual(["online"]);

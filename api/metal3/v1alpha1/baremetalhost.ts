@@ -19,7 +19,7 @@ import {
   type Infer,
 } from "../../schema/builder.js";
 import { defineKind, type Resource } from "../../schema/crd.js";
-import { PROVIDER_LABELS } from "../../common/provider.js";
+import { MOVE_HIERARCHY_LABELS, PROVIDER_LABELS } from "../../common/provider.js";
 import { conditionsSchema } from "../../common/condition.js";
 import { objectReferenceSchema, secretReferenceSchema } from "../../common/references.js";
 import {
@@ -174,7 +174,7 @@ export const BareMetalHostKind = defineKind({
   shortNames: ["bmh", "bmhost"],
   categories: ["metal3"],
   /** Anvil's release ships this CRD; no CAPI contract applies to it. */
-  labels: PROVIDER_LABELS,
+  labels: { ...PROVIDER_LABELS, ...MOVE_HIERARCHY_LABELS },
   description: "A physical server: its BMC, boot NIC, power and the image it runs.",
   spec: bareMetalHostSpecSchema,
   status: bareMetalHostStatusSchema,
