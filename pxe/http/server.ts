@@ -136,7 +136,7 @@ export class BootHttpServer {
 
   private async file(req: IncomingMessage, res: ServerResponse, file: AssetFile | undefined, ctx: { bytes: number }): Promise<void> {
     if (!file) return text(res, 404, "not found\n");
-    ctx.bytes = await sendFile(req, res, file);
+    await sendFile(req, res, file, ctx);
   }
 
   private async agentCall(req: IncomingMessage, res: ServerResponse, p: string, ctx: { host?: string; bytes: number }): Promise<void> {

@@ -49,8 +49,8 @@ function notModifiedSince(header: string | undefined, mtimeMs: number): boolean 
   return !Number.isNaN(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
 }
 
-/** Sends `file` honouring the request's conditionals and Range; returns the body bytes sent. */
-export async function sendFile(req: IncomingMessage, res: ServerResponse, file: AssetFile, contentType = "application/octet-stream"): Promise<number> {
+/** Sends `file` honouring the request's conditionals and Range; `sent.bytes` is the body length it starts to stream. */
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: AssetFile, sent: { bytes: number }, contentType = "application/octet-stream"): Promise<void> {
   const etag = etagOf(file);
   const lastModified = new Date(file.mtimeMs).toUTCString();
   res.setHeader("ETag", etag);
@@ -63,7 +63,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   if (inm !== undefined ? noneMatch(inm, etag) : notModifiedSince(req.headers["if-modified-since"], file.mtimeMs)) {
     res.statusCode = 304;
     res.end();
-    return 0;
+    return;
   }
 
   let rangeHeader = req.headers.range;
@@ -76,7 +76,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
     res.statusCode = 416;
     res.setHeader("Content-Range", `bytes */${file.size}`);
     res.end();
-    return 0;
+    return;
   }
   const start = decision.kind === "partial" ? decision.start : 0;
   const end = decision.kind === "partial" ? decision.end : file.size - 1;
@@ -90,8 +90,8 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   res.setHeader("Content-Length", length);
   if (req.method === "HEAD" || length === 0) {
     res.end();
-    return 0;
+    return;
   }
+  sent.bytes = length;
   await pipeline(createReadStream(file.path, { start, end, highWaterMark: 256 * 1024 }), res);
-  return length;
 }
