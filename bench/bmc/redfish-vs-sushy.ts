@@ -1,0 +1,85 @@
+/**
+ * 1,000 power-status reads against one sushy-tools BMC: Anvil's Redfish
+ * driver (through the access queue, as the manager uses it) against the
+ * Python `sushy` library, in the same run, each op timed on its own.
+ *
+ *   npx tsx bench/bmc/redfish-vs-sushy.ts [--ops 1000] [--warmup 20]
+ *
+ * Both sides do one GET of the System resource per read. sushy-tools'
+ * Werkzeug server closes the connection after each response, so neither
+ * side gains from keep-alive here.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { BmcAccessQueue, connectBmc } from "../../bmc/index.js";
+import { pythonVenv, REPO_ROOT } from "../../e2e/framework/peers.js";
+import { startSushyTools } from "../../e2e/framework/sushy-tools.js";
+
+const { values } = parseArgs({ options: { ops: { type: "string", default: "1000" }, warmup: { type: "string", default: "20" } } });
+const OPS = Number(values.ops);
+const WARMUP = Number(values.warmup);
+
+function quantile(sorted: readonly number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+interface Summary {
+  readonly p50: number;
+  readonly p99: number;
+  readonly mean: number;
+  readonly opsPerSecond: number;
+}
+
+function summarise(ms: readonly number[]): Summary {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const total = ms.reduce((s, x) => s + x, 0);
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: total / ms.length, opsPerSecond: (ms.length * 1000) / total };
+}
+
+async function anvilSide(url: string, systemPath: string): Promise<number[]> {
+  const queue = new BmcAccessQueue({ timeoutMs: 10_000 });
+  const bmc = await connectBmc({ address: `redfish+http://${new URL(url).host}${systemPath}`, credentials: { username: "bench", password: "bench" }, queue });
+  try {
+    for (let i = 0; i < WARMUP; i++) await bmc.power.getPower();
+    const ms: number[] = [];
+    for (let i = 0; i < OPS; i++) {
+      const t0 = process.hrtime.bigint();
+      const state = await bmc.power.getPower();
+      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (state === "unknown") throw new Error("unexpected power state");
+    }
+    return ms;
+  } finally {
+    await bmc.close();
+  }
+}
+
+function sushySide(url: string, systemPath: string): Promise<number[]> {
+  const python = path.join(pythonVenv(), "bin/python");
+  const script = path.join(REPO_ROOT, "bench/bmc/sushy_power_status.py");
+  return new Promise((resolve, reject) => {
+    execFile(python, [script, url, systemPath, String(OPS), String(WARMUP)], { maxBuffer: 16 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
+      if (err !== null) return reject(new Error(`sushy side failed: ${err.message}\n${stderr}`));
+      resolve((JSON.parse(stdout) as { ms: number[] }).ms);
+    });
+  });
+}
+
+function row(name: string, s: Summary): string {
+  return `${name.padEnd(22)} p50 ${s.p50.toFixed(2).padStart(7)} ms   p99 ${s.p99.toFixed(2).padStart(7)} ms   mean ${s.mean.toFixed(2).padStart(7)} ms   ${s.opsPerSecond.toFixed(0).padStart(5)} ops/s`;
+}
+
+const sushy = await startSushyTools({ systems: [{ powerState: "On" }] });
+try {
+  const systemPath = sushy.systems[0]!.path;
+  const anvil = summarise(await anvilSide(sushy.url, systemPath));
+  const python = summarise(await sushySide(sushy.url, systemPath));
+  console.log(`${OPS} power-status reads against one sushy-tools ${sushy.url} (fake driver), sequential, warm-up ${WARMUP}`);
+  console.log(row("Anvil Redfish driver", anvil));
+  console.log(row("Python sushy 5.x", python));
+  console.log(`ratio (sushy / Anvil): p50 ${(python.p50 / anvil.p50).toFixed(2)}x   p99 ${(python.p99 / anvil.p99).toFixed(2)}x   throughput ${(anvil.opsPerSecond / python.opsPerSecond).toFixed(2)}x`);
+} finally {
+  await sushy.stop();
+}
