@@ -54,8 +54,12 @@ describe("qemuArgs", () => {
     expect(values(qemuArgs(opts), flag)).toEqual(expected);
   });
 
-  it("exits instead of rebooting, so a finished or failed boot ends the process", () => {
+  it("exits instead of rebooting under SeaBIOS, so a failed boot ends the process", () => {
     expect(qemuArgs(base)).toContain("-no-reboot");
+  });
+
+  it("lets OVMF reboot, since it may reset once to apply a fresh variable store", () => {
+    expect(qemuArgs({ ...base, firmware: "uefi", uefi: { code: "/c", vars: "/v" } })).not.toContain("-no-reboot");
   });
 
   it("ignores a firmware log for UEFI, where OVMF already prints to the serial console", () => {

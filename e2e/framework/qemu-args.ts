@@ -70,10 +70,12 @@ export function qemuArgs(o: QemuArgsOptions): string[] {
     "-nodefaults",
     "-display", "none",
     "-monitor", "none",
-    // A reboot means the boot failed or the payload finished: end the process either way.
-    "-no-reboot",
     "-serial", `file:${o.serialLog}`,
   ];
+  // Under SeaBIOS a reboot means the boot failed: end the process. OVMF may
+  // warm-reset once on a fresh variable store (EDK2 BDS resets when the
+  // MemoryTypeInformation variable changes), so UEFI VMs keep rebooting.
+  if (o.firmware === "bios") args.push("-no-reboot");
   if (o.firmware === "uefi" && o.uefi) {
     args.push(
       "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${o.uefi.code}`,
