@@ -145,6 +145,17 @@ describe("Anvil's CRDs on a real API server", () => {
     expect(stdout).toMatch(/network-boots\s+the\s+host/);
   });
 
+  it("lists Anvil's infrastructure objects under `kubectl get cluster-api`", async () => {
+    const { stdout } = await cp.kubectl(["get", "cluster-api", "-n", NS, "-o", "name"]);
+    expect(stdout.split("\n").filter((l) => l !== "").sort()).toEqual([
+      "anvilcluster.infrastructure.cluster.x-k8s.io/edge-1",
+      "anvilclustertemplate.infrastructure.cluster.x-k8s.io/anvil-default",
+      "anvilmachine.infrastructure.cluster.x-k8s.io/edge-1-control-plane-0",
+      "anvilmachinetemplate.infrastructure.cluster.x-k8s.io/anvil-default-control-plane",
+      "anvilmachinetemplate.infrastructure.cluster.x-k8s.io/edge-1-workers",
+    ]);
+  });
+
   it("finds hosts through Metal3's short names and category", async () => {
     const [bmhost, category, hd] = await Promise.all([
       cp.kubectl(["get", "bmhost", "-n", NS, "-o", "name"]),

@@ -45,6 +45,14 @@ describe("validate", () => {
     expect(errors).toContainEqual({ path, message: expect.stringContaining(message) as string });
   });
 
+  it("refuses two list-map items with the same key, as the API server does", () => {
+    const conditions = arr("c", obj("c", { type: str("t"), status: str("s") }), { listType: "map", listMapKeys: ["type"] }).json;
+    expect(validate(conditions, [{ type: "Ready", status: "True" }, { type: "Ready", status: "False" }], "status.conditions")).toEqual([
+      { path: "status.conditions[1]", message: 'Duplicate value: ["Ready"]' },
+    ]);
+    expect(validate(conditions, [{ type: "Ready" }, { type: "Paused" }])).toEqual([]);
+  });
+
   it("reports a missing required field by its path", () => {
     expect(validate(schema, { spec: {} })).toEqual([{ path: "spec.on", message: "Required value" }]);
   });

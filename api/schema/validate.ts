@@ -86,9 +86,27 @@ export function validate(schema: JSONSchemaProps, value: unknown, path = ""): Fi
       const items = schema.items;
       value.forEach((item, i) => errors.push(...validate(items, item, `${path}[${i}]`)));
     }
+    errors.push(...duplicates(schema, value, path));
   }
 
   if (actual === "object") errors.push(...validateObject(schema, value as Record<string, unknown>, path));
+  return errors;
+}
+
+/** `x-kubernetes-list-type: map` items must differ in their keys; `set` items must differ. */
+function duplicates(schema: JSONSchemaProps, list: unknown[], path: string): FieldError[] {
+  const type = schema["x-kubernetes-list-type"];
+  if (type !== "map" && type !== "set") return [];
+  const keys = schema["x-kubernetes-list-map-keys"] ?? [];
+  const identity = (item: unknown): string =>
+    type === "set" ? JSON.stringify(item) : JSON.stringify(keys.map((k) => (item as Record<string, unknown>)[k]));
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  list.forEach((item, i) => {
+    const id = identity(item);
+    if (seen.has(id)) errors.push({ path: `${path}[${i}]`, message: `Duplicate value: ${id}` });
+    seen.add(id);
+  });
   return errors;
 }
 
