@@ -28,6 +28,9 @@ export interface SessionStats extends ChannelStats {
   keepalives: number;
 }
 
+/** Close Session is a courtesy: one send, a short wait, no retry. */
+const ONE_SHOT = { attempts: 1, initialTimeoutMs: 500, maxTimeoutMs: 500 };
+
 interface Live extends Established {
   /** The level Set Session Privilege Level granted. */
   privilege: number;
@@ -79,8 +82,7 @@ export class RmcpPlusSession {
       const live = this.live;
       this.live = undefined;
       if (live) {
-        const policy = { attempts: 1, initialTimeoutMs: 500, maxTimeoutMs: 500 };
-        await this.send(live, closeSession(live.bmcSessionId), undefined, policy).catch(() => undefined);
+        await this.send(live, closeSession(live.bmcSessionId), undefined, ONE_SHOT).catch(() => undefined);
       }
     });
     clearTimeout(this.keepalive);
@@ -116,17 +118,35 @@ export class RmcpPlusSession {
     // An RMCP+ session starts at User level whatever RAKP granted (§22.18); raise it like ipmitool does.
     if (this.o.privilege > PrivilegeLevel.USER) {
       try {
-        live.privilege = await this.send(live, setSessionPrivilegeLevel(this.o.privilege), signal);
+        live.privilege = await this.raisePrivilege(live, signal);
       } catch (err) {
-        if (isBmcError(err, BmcErrorCode.BmcError)) {
-          throw new BmcError(BmcErrorCode.AuthFailed, err.message, { cause: err, bmcMessage: err.bmcMessage });
-        }
+        // Give the BMC its session slot back before reporting (§22.19).
+        await this.send(live, closeSession(live.bmcSessionId), undefined, ONE_SHOT).catch(() => undefined);
         throw err;
       }
     }
     this.counters.sessionsOpened++;
     this.live = live;
     return live;
+  }
+
+  private async raisePrivilege(live: Live, signal: AbortSignal | undefined): Promise<number> {
+    let granted: number;
+    try {
+      granted = await this.send(live, setSessionPrivilegeLevel(this.o.privilege), signal);
+    } catch (err) {
+      if (isBmcError(err, BmcErrorCode.BmcError)) {
+        throw new BmcError(BmcErrorCode.AuthFailed, err.message, { cause: err, bmcMessage: err.bmcMessage });
+      }
+      throw err;
+    }
+    if (granted < this.o.privilege) {
+      throw new BmcError(
+        BmcErrorCode.AuthFailed,
+        `IPMI ${this.o.where}: user "${this.o.username}" was granted privilege level ${granted}, not the requested ${this.o.privilege}`,
+      );
+    }
+    return granted;
   }
 
   private nextRqSeq(): number {
