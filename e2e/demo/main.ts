@@ -53,13 +53,18 @@ async function main(config: DemoConfig): Promise<void> {
   const ctx: DemoContext = { config, say, onStop: (fn) => stops.push(fn) };
   const t0 = Date.now();
   for (const stage of DEMO_STAGES) {
+    if (shuttingDown !== undefined) return;
     const ts = Date.now();
     say(`▶ ${stage.name}`);
     await stage.run(ctx);
     say(`  done in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
   }
   say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (!DEMO_STAGES.some((s) => s.reconcilesHosts === true)) {
+    say("no controller runs yet, so STATE stays empty: Anvil's manager joins the demo as one more stage");
+  }
   for (let round = 1; round <= config.rounds; round++) {
+    if (shuttingDown !== undefined) return;
     await show(ctx, round);
     if (round < config.rounds) await sleep(config.intervalSeconds * 1000);
   }

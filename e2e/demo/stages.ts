@@ -27,6 +27,8 @@ export interface DemoContext {
 
 export interface DemoStage {
   readonly name: string;
+  /** This stage starts something that moves hosts through their states. */
+  readonly reconcilesHosts?: boolean;
   run(ctx: DemoContext): Promise<void>;
 }
 
@@ -99,4 +101,5 @@ export const inventoryStage: DemoStage = {
   },
 };
 
+/** In order. Anvil's manager goes after the inventory, marked `reconcilesHosts`. */
 export const DEMO_STAGES: readonly DemoStage[] = [controlPlaneStage, fleetStage, crdStage, inventoryStage];
