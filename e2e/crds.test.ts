@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { startControlPlane, type ControlPlane } from "./framework/control-plane.js";
+import { BareMetalHostKind, validate } from "../api/index.js";
 import { KubectlError } from "./framework/kubectl.js";
 import { REPO_ROOT } from "./framework/peers.js";
 
@@ -36,6 +37,43 @@ function manifests(file: string): Manifest[] {
 function columns(table: string): string[] {
   return (table.split("\n")[0] ?? "").trim().split(/\s+/);
 }
+
+type Spec = Record<string, unknown>;
+
+/**
+ * One change to a valid host and whether the API server must refuse it.
+ * `cel` marks a verdict only a CEL rule reaches, so the structural validator
+ * of api/schema/validate.ts is not expected to agree on it.
+ */
+const MUTATIONS: readonly [string, (s: Spec) => void, "refused" | "accepted", ("cel" | undefined)?][] = [
+  ["an upper-case MAC", (s) => (s.bootMACAddress = "AA:BB:CC:DD:EE:0F"), "accepted"],
+  ["a MAC with five octets", (s) => (s.bootMACAddress = "00:11:22:33:44"), "refused"],
+  ["a MAC with a trailing octet", (s) => (s.bootMACAddress = "00:11:22:33:44:55:66"), "refused"],
+  ["bootMode UEFISecureBoot", (s) => (s.bootMode = "UEFISecureBoot"), "accepted"],
+  ["bootMode Legacy (wrong case)", (s) => (s.bootMode = "Legacy"), "refused"],
+  ["online as a string", (s) => (s.online = "true"), "refused"],
+  ["a fractional minSizeGigabytes", (s) => (s.rootDeviceHints = { minSizeGigabytes: 1.5 }), "refused"],
+  ["minSizeGigabytes 0", (s) => (s.rootDeviceHints = { minSizeGigabytes: 0 }), "accepted"],
+  ["an oci:// image without checksum", (s) => (s.image = { url: "oci://registry.example.com/os/ubuntu:24.04" }), "accepted"],
+  ["a live-iso without checksum", (s) => (s.image = { url: "https://e.example/x.iso", format: "live-iso" }), "accepted"],
+  ["a raw image without checksum", (s) => (s.image = { url: "https://e.example/x.raw", format: "raw" }), "refused", "cel"],
+  ["an image with an empty checksum", (s) => (s.image = { url: "https://e.example/x.raw", checksum: "" }), "refused", "cel"],
+  ["an ftp image URL", (s) => (s.image = { url: "ftp://e.example/x.raw", checksum: "abc" }), "refused"],
+  ["a file image URL", (s) => (s.image = { url: "file:///images/x.raw", checksum: "abc" }), "accepted"],
+  ["three software RAID volumes", (s) => (s.raid = { softwareRAIDVolumes: [{ level: "1" }, { level: "0" }, { level: "0" }] }), "refused"],
+  ["hardware RAID level 3", (s) => (s.raid = { hardwareRAIDVolumes: [{ level: "3" }] }), "refused"],
+  ["hardware RAID level 1+0", (s) => (s.raid = { hardwareRAIDVolumes: [{ level: "1+0" }] }), "accepted"],
+  ["an unknown consumerRef field", (s) => (s.consumerRef = { name: "m", owner: "x" }), "refused"],
+  ["disableCertificateVerification as a string", (s) => ((s.bmc as Spec).disableCertificateVerification = "yes"), "refused"],
+  ["inspectionMode fast", (s) => (s.inspectionMode = "fast"), "accepted"],
+  ["inspectionMode slow", (s) => (s.inspectionMode = "slow"), "refused"],
+  ["a taint without effect", (s) => (s.taints = [{ key: "a" }]), "refused"],
+  ["a custom deploy without method", (s) => (s.customDeploy = {}), "refused"],
+  ["a numeric description", (s) => (s.description = 42), "refused"],
+  ["a BMC address with a space", (s) => ((s.bmc as Spec).address = "ipmi://10.0.0.1 :623"), "refused"],
+  ["a bare host:port BMC address", (s) => ((s.bmc as Spec).address = "10.0.0.1:623"), "accepted"],
+  ["no bmc at all (an unmanaged host)", (s) => delete s.bmc, "accepted"],
+];
 
 describe("Anvil's CRDs on a real API server", () => {
   let cp: ControlPlane;
@@ -139,6 +177,30 @@ describe("Anvil's CRDs on a real API server", () => {
       cp.kubectl(["patch", "anvilmachine", "edge-1-control-plane-0", "-n", NS, "--type=merge", "-p", '{"spec":{"providerID":"anvil://metal3/worker-0/edge-1-control-plane-0"}}']),
     ).rejects.toThrow(/spec\.providerID.*cannot change once set/);
   });
+
+  it.each(MUTATIONS.map(([what, mutate, verdict, cel], i) => [what, i, mutate, verdict, cel] as const))(
+    "judges a host with %s as the schema says, and agrees with the unit-test validator",
+    async (_what, i, mutate, verdict, cel) => {
+      const spec: Spec = {
+        online: true,
+        bootMACAddress: "00:b2:8c:ee:30:01",
+        bmc: { address: "redfish://10.0.0.1/redfish/v1/Systems/1", credentialsName: "parity-bmc-secret" },
+      };
+      mutate(spec);
+      const host = { apiVersion: "metal3.io/v1alpha1", kind: "BareMetalHost", metadata: { name: `parity-${i}` }, spec };
+      const server = await cp.kubectl(["apply", "--dry-run=server", "-n", NS, "-f", "-"], { input: JSON.stringify(host) }).then(
+        () => "accepted",
+        (e: unknown) => {
+          // Only the API server's own verdict counts, never a kubectl that failed to run.
+          if (e instanceof KubectlError && /is invalid|strict decoding error/.test(e.stderr)) return "refused";
+          throw e;
+        },
+      );
+      expect(server).toBe(verdict);
+      const local = validate(BareMetalHostKind.crd.spec.versions[0]!.schema.openAPIV3Schema, host).length > 0 ? "refused" : "accepted";
+      expect(local).toBe(cel === "cel" ? "accepted" : verdict);
+    },
+  );
 
   it("explains BareMetalHost fields from the schema's descriptions", async () => {
     const { stdout } = await cp.kubectl(["explain", "bmh.spec.bootMACAddress"]);
