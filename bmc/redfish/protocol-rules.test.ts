@@ -233,6 +233,14 @@ describe("Redfish task monitors", () => {
     expect(state.power).toBe("On");
   });
 
+  it("forces off a System that ignores GracefulShutdown past the grace period", async () => {
+    const { state, target } = await startTwin({ power: "On", resetTypes: ["On", "ForceOff", "GracefulShutdown"] });
+    const bmc = createRedfishClient(target, { credentials, pollIntervalMs: 20, gracefulShutdownMs: 300 });
+    await bmc.power.setPower("off");
+    expect(state.resets).toEqual(["GracefulShutdown", "ForceOff"]);
+    expect(state.power).toBe("Off");
+  });
+
   it("refuses with NotSupported a power action the System does not advertise", async () => {
     const { state, target } = await startTwin({ power: "On", resetTypes: ["On"] });
     const bmc = createRedfishClient(target, { credentials });
