@@ -18,10 +18,15 @@ const say = (line: string): void => {
 
 const stops: (() => Promise<void>)[] = [];
 let shuttingDown: Promise<void> | undefined;
+/** The stage now running: what it starts registers its cleanup only when it returns. */
+let inFlight: Promise<void> | undefined;
 
 async function shutdown(code: number, why: string): Promise<never> {
   shuttingDown ??= (async () => {
     say(`stopping (${why})`);
+    // Peers run in their own process groups and would outlive us: let the
+    // running stage finish (each has its own start timeout) and register them.
+    if (inFlight !== undefined) await Promise.race([inFlight.catch(() => undefined), sleep(150_000)]);
     for (const fn of stops.reverse()) {
       try {
         await fn();
@@ -56,7 +61,9 @@ async function main(config: DemoConfig): Promise<void> {
     if (shuttingDown !== undefined) return;
     const ts = Date.now();
     say(`▶ ${stage.name}`);
-    await stage.run(ctx);
+    inFlight = stage.run(ctx);
+    await inFlight;
+    inFlight = undefined;
     say(`  done in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
   }
   say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
