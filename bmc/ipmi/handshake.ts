@@ -140,6 +140,7 @@ export async function openSession(
     );
   }
   const sik = sessionIntegrityKey(o.suite, o.kg ?? kuid, { consoleRandom, bmcRandom: rakp2.bmcRandom, role, username });
+  const keys = deriveSessionKeys(o.suite, sik);
   const rakp4 = await channel.exchange(
     () =>
       encodeV20Packet({
@@ -149,7 +150,13 @@ export async function openSession(
         payload: encodeRakp3(tag, 0, open.bmcSessionId, rakp3AuthCode(o.suite, kuid, inputs)),
       }),
     (dgram) => {
-      const pkt = decodePacket(dgram);
+      const pkt = decodePacket(dgram, keys);
+      if (pkt.authenticated) {
+        // RAKP 4 was lost and the BMC answered our retransmitted RAKP 3 inside the now active
+        // session. Its AuthCode is keyed with K1, which only a holder of SIK can compute: the
+        // same proof the RAKP 4 ICV gives (§13.28.4, §13.31).
+        return pkt.sessionId === consoleSessionId ? "activated" : undefined;
+      }
       if (pkt.payloadType !== PayloadType.Rakp4) return undefined;
       const r = decodeRakp4(pkt.payload, o.suite);
       if (r.tag !== tag) return undefined;
@@ -158,13 +165,13 @@ export async function openSession(
     },
     { ...ex, what: "RAKP Message 3" },
   );
-  if (!timingSafeEqual(rakp4Icv(o.suite, sik, inputs), rakp4.icv)) {
+  if (rakp4 !== "activated" && !timingSafeEqual(rakp4Icv(o.suite, sik, inputs), rakp4.icv)) {
     throw new BmcError(
       BmcErrorCode.AuthFailed,
       `IPMI ${o.where}: RAKP 4 integrity check value does not match (the BMC uses a different KG key)`,
     );
   }
-  return { consoleSessionId, bmcSessionId: open.bmcSessionId, keys: deriveSessionKeys(o.suite, sik) };
+  return { consoleSessionId, bmcSessionId: open.bmcSessionId, keys };
 }
 
 /** A request outside any session, in the v1.5 wrapper with authentication type none (§13.6). */
