@@ -12,6 +12,8 @@ import { countDrop, newMetrics, type DhcpMetrics } from "./metrics.js";
 import { MESSAGE_TYPE_NAMES, Opt, isMessageType } from "./options.js";
 import type { DhcpPacket } from "./packet.js";
 
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface DhcpServerOptions {
   /** Receives broadcasts: must be 0.0.0.0 on a real network (ADR 0004). */
   readonly listenAddress: string;
@@ -113,6 +115,12 @@ export async function startDhcpServer(opts: DhcpServerOptions): Promise<DhcpServ
     await bind(socket, port, address);
     // RFC 2131 §4.1: replies to clients without an address are broadcast.
     socket.setBroadcast(true);
+    try {
+      // A rack powering on at once sends bursts; the kernel caps this at net.core.rmem_max.
+      socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+    } catch {
+      /* keep the default */
+    }
     socket.on("error", (err) => log(`dhcp: socket error on ${address}:${port}: ${err.message}`));
     return socket;
   };
