@@ -146,7 +146,22 @@ export function controllerManagerArgs(o: { kubeconfig: string; port: number; cer
   ];
 }
 
+/**
+ * Starts etcd, kube-apiserver and (optionally) kube-controller-manager. A
+ * free port can be taken by another process between our probe and the peer's
+ * bind, so a start that failed with "address already in use" is retried.
+ */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof ControlPlaneError) || !/address already in use/.test(err.message)) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const t0 = Date.now();
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
   const dir = opts.dir ?? (await mkdtemp(path.join(os.tmpdir(), "anvil-cp-")));
