@@ -12,7 +12,7 @@ describe("negotiate", () => {
     ["a blksize below 8 is omitted", { blksize: "7" }, 1, { blockSize: 512, windowSize: 1, timeoutMs: 1000 }, {}],
     ["a blksize above 65464 is omitted", { blksize: "65465" }, 1, { blockSize: 512, windowSize: 1, timeoutMs: 1000 }, {}],
     ["a non-numeric blksize is omitted", { blksize: "big" }, 1, { blockSize: 512, windowSize: 1, timeoutMs: 1000 }, {}],
-    ["timeout 3 is accepted as given", { timeout: "3" }, 1, { blockSize: 512, windowSize: 1, timeoutMs: 3000 }, { timeout: "3" }],
+    ["timeout 3 is echoed, and we retransmit no later than our own 1 s", { timeout: "3" }, 1, { blockSize: 512, windowSize: 1, timeoutMs: 1000 }, { timeout: "3" }],
     ["timeout 0 is omitted", { timeout: "0" }, 1, { blockSize: 512, windowSize: 1, timeoutMs: 1000 }, {}],
     ["timeout 256 is omitted", { timeout: "256" }, 1, { blockSize: 512, windowSize: 1, timeoutMs: 1000 }, {}],
     ["a windowsize above the limit is lowered", { windowsize: "64" }, 1, { blockSize: 512, windowSize: 16, timeoutMs: 1000 }, { windowsize: "16" }],
@@ -22,5 +22,12 @@ describe("negotiate", () => {
     const n = negotiate(new Map(Object.entries(asked)), limits, size);
     expect(n.params).toEqual(params);
     expect(Object.fromEntries(n.oack)).toEqual(oack);
+  });
+});
+
+describe("negotiate with a long own interval", () => {
+  it("uses a shorter timeout the client asks for", () => {
+    const n = negotiate(new Map([["timeout", "2"]]), { ...limits, defaultTimeoutMs: 5000 }, 1);
+    expect(n.params.timeoutMs).toBe(2000);
   });
 });

@@ -54,9 +54,12 @@ export function negotiate(requested: ReadonlyMap<string, string>, limits: Negoti
   }
 
   // RFC 2349 §3: valid 1-255 seconds; the server must accept the value as given or omit it.
+  // It is echoed, but as the sender we retransmit no later than our own interval: a lost
+  // block then costs one short wait instead of curl's 6 s, and the duplicates this may
+  // cause are harmless (RFC 1123 §4.2.3.1: a duplicate never triggers a resend).
   const timeout = intOption(requested.get("timeout"));
   if (timeout !== undefined && timeout >= 1 && timeout <= 255) {
-    timeoutMs = timeout * 1000;
+    timeoutMs = Math.min(timeout * 1000, limits.defaultTimeoutMs);
     oack.set("timeout", String(timeout));
   }
 

@@ -11,6 +11,8 @@ import type { TftpMetrics } from "./metrics.js";
 import type { TransferParams } from "./options.js";
 import { decodePacket, encodeData, encodeError, encodeOack, Opcode, TftpErrorCode } from "./packet.js";
 
+const MAX_BACKOFF_MS = 5000;
+
 export type TransferOutcome = "completed" | "aborted" | "timed-out" | "cancelled" | "failed";
 
 export interface ReadTransferOptions {
@@ -130,9 +132,16 @@ export class ReadTransfer {
     this.pump();
   }
 
+  /**
+   * RFC 1123 §4.2.3.2: TFTP must back off exponentially. Some clients (atftp)
+   * re-ACK a duplicate only once and then wait their own 5 s, so the budget
+   * must outlast that: the interval doubles per retry up to 5 s.
+   */
   private arm(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onTimeout(), this.opts.params.timeoutMs);
+    const base = this.opts.params.timeoutMs;
+    const interval = Math.min(base * 2 ** this.retries, Math.max(base, MAX_BACKOFF_MS));
+    this.timer = setTimeout(() => this.onTimeout(), interval);
   }
 
   private onTimeout(): void {

@@ -174,8 +174,8 @@ describe("EDK2's abort after OACK", () => {
     try {
       c.send(encodeRequest(Opcode.RRQ, "small", "octet", new Map([["blksize", "1024"]])), port);
       let oacks = 0;
-      while (await c.next(600)) oacks++;
-      // the OACK, its 3 retransmissions, then a final ERROR
+      while (await c.next(1500)) oacks++;
+      // the OACK, its 3 retransmissions (100, 200, 400 ms apart: RFC 1123 §4.2.3.2 backoff), then a final ERROR
       expect(oacks).toBe(5);
     } finally {
       await c.close();
