@@ -78,7 +78,11 @@ else
 fi
 
 if url=$(arg anvil.report); then
-  body="result=$result&mac=$mac&addr=$addr&iface=$iface&kernel=$(uname -r)&uptime=$(cut -d' ' -f1 /proc/uptime)"
+  # The per-host token is a secret: only a digest of it travels, enough for a
+  # test to check that this host's own arguments reached the kernel.
+  tokensum=""
+  token=$(arg anvil.token) && tokensum=$(printf %s "$token" | sha256sum | cut -c1-16)
+  body="result=$result&mac=$mac&addr=$addr&iface=$iface&kernel=$(uname -r)&uptime=$(cut -d' ' -f1 /proc/uptime)&bootif=$(arg BOOTIF)&tokensum=$tokensum"
   # Debian's busybox-static 1.35 wget segfaults on -T: bound it with timeout.
   if timeout 15 wget -q -O /dev/null --post-data "$body" "$url"; then
     say "reported $result"

@@ -6,6 +6,7 @@
  * Built once per input hash and cached under $HOME/.cache/anvil.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { REPO_ROOT } from "./peers.js";
 
@@ -37,6 +38,15 @@ export interface BootReport {
   readonly kernel: string;
   /** Seconds since the guest kernel started. */
   readonly uptime: number;
+  /** `BOOTIF=` of the kernel command line (pxelinux form `01-52-54-...`), empty when absent. */
+  readonly bootif: string;
+  /** First 16 hex digits of SHA-256 of `anvil.token=`; the token itself never leaves the guest. */
+  readonly tokensum: string;
+}
+
+/** What `tokensum` must be for `token`. */
+export function tokenDigest(token: string): string {
+  return createHash("sha256").update(token).digest("hex").slice(0, 16);
 }
 
 export function parseBootReport(body: string): BootReport {
@@ -48,5 +58,7 @@ export function parseBootReport(body: string): BootReport {
     iface: f.get("iface") ?? "",
     kernel: f.get("kernel") ?? "",
     uptime: Number(f.get("uptime") ?? Number.NaN),
+    bootif: f.get("bootif") ?? "",
+    tokensum: f.get("tokensum") ?? "",
   };
 }

@@ -30,7 +30,12 @@ export interface TimedBootOptions {
   readonly tap: string;
   readonly recorder: HttpRecorder;
   /** The boot server's log and the line that marks this VM's first HTTP request. */
-  readonly firstHttp: { readonly file: string; readonly pattern: RegExp };
+  readonly firstHttp: {
+    readonly file: string;
+    readonly pattern: RegExp;
+    /** The line's own timestamp, when the server writes one; else the time the line was seen. */
+    readonly lineTime?: (line: string) => number | undefined;
+  };
   /** @default 120_000 */
   readonly timeoutMs?: number;
 }
@@ -51,7 +56,7 @@ export async function timedBoot(o: TimedBootOptions): Promise<TimedBoot> {
     const [h, r] = await Promise.all([http, report]);
     const exit = await vm.waitForExit(30_000);
     return {
-      firstHttpMs: h.at - vm.startedAt,
+      firstHttpMs: (o.firstHttp.lineTime?.(h.line) ?? h.at) - vm.startedAt,
       reportMs: r.at - vm.startedAt,
       report: parseBootReport(r.body),
       reportFrom: r.remote,
