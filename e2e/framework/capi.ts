@@ -32,6 +32,10 @@ export interface CapiCoreOptions {
   readonly featureGates?: Readonly<Record<string, boolean>>;
   /** Give up starting after this long. @default 120000 */
   readonly startTimeoutMs?: number;
+  /** Another build's binaries. @default the cached build of scripts/peers/capi.sh */
+  readonly binDir?: string;
+  /** Another copy of CAPI's `core/config` tree. @default `<binDir>/../config/core` */
+  readonly configDir?: string;
 }
 
 export interface CapiCore {
@@ -73,8 +77,8 @@ const toYaml = (ms: readonly Manifest[]): string => ms.map((m) => `---\n${string
 export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}): Promise<CapiCore> {
   const t0 = Date.now();
   const timeoutMs = opts.startTimeoutMs ?? 120_000;
-  const binDir = capiBinDir();
-  const configDir = path.resolve(binDir, "../config/core");
+  const binDir = opts.binDir ?? capiBinDir();
+  const configDir = opts.configDir ?? path.resolve(binDir, "../config/core");
   const webhookPort = await freeTcpPort();
   const [healthPort, diagPort] = [await freeTcpPort(), await freeTcpPort()];
   const dir = path.join(cp.dir, `capi-core-${webhookPort}`);
