@@ -113,6 +113,19 @@ function route(state: TwinState, req: Seen, res: ServerResponse): void {
         PowerState: state.power,
         Boot: { ...state.boot, "BootSourceOverrideTarget@Redfish.AllowableValues": ["Pxe", "Hdd", "Cd", "BiosSetup"] },
         Actions: { "#ComputerSystem.Reset": { target: `${SYSTEM}/Actions/ComputerSystem.Reset`, "ResetType@Redfish.AllowableValues": state.resetTypes } },
+        UUID: "4c4c4544-0042-3010-8052-b4c04f384d32",
+        Manufacturer: "Dell Inc.",
+        Model: "PowerEdge R650",
+        SerialNumber: "B0R84M2",
+        BiosVersion: "1.9.2",
+        ProcessorSummary: { Count: 2, Model: "Xeon Gold 6338" },
+        MemorySummary: { TotalSystemMemoryGiB: 64 },
+        Processors: { "@odata.id": `${SYSTEM}/Processors` },
+        Memory: { "@odata.id": `${SYSTEM}/Memory` },
+        EthernetInterfaces: { "@odata.id": `${SYSTEM}/EthernetInterfaces` },
+        Storage: { "@odata.id": `${SYSTEM}/Storage` },
+        SimpleStorage: { "@odata.id": `${SYSTEM}/SimpleStorage` },
+        Links: { ManagedBy: [{ "@odata.id": "/redfish/v1/Managers/bmc" }] },
       },
       { ETag: `W/"${state.etag}"` },
     );
@@ -143,8 +156,50 @@ function route(state: TwinState, req: Seen, res: ServerResponse): void {
     state.power = state.pendingReset === "ForceOff" ? "Off" : "On";
     return json(res, 200, { TaskState: "Completed", TaskStatus: "OK" });
   }
+  const extra = INVENTORY[req.url];
+  if (extra !== undefined && req.method === "GET") return json(res, 200, extra);
+  if (req.url === "/redfish/v1/Managers/bmc/VirtualMedia/CD1/Actions/VirtualMedia.InsertMedia" && req.method === "POST") {
+    const { Image } = JSON.parse(req.body) as { Image: string };
+    CD1.Image = Image;
+    CD1.Inserted = true;
+    return json(res, 204, undefined);
+  }
   return json(res, 404, { error: { code: "Base.1.8.ResourceMissingAtURI", message: `no ${req.url}` } });
 }
+
+const CD1: { Image: string | null; Inserted: boolean } = { Image: null, Inserted: false };
+const link = (id: string): { "@odata.id": string } => ({ "@odata.id": id });
+
+/** A well-stocked System's sub-resources, as a Dell/HPE-style BMC serves them. */
+const INVENTORY: Record<string, unknown> = {
+  "/redfish/v1/Systems/1/Processors": { Members: [link("/redfish/v1/Systems/1/Processors/CPU1"), link("/redfish/v1/Systems/1/Processors/CPU2")] },
+  "/redfish/v1/Systems/1/Processors/CPU1": { Model: "Xeon Gold 6338", MaxSpeedMHz: 3200, ProcessorArchitecture: "x86", InstructionSet: "x86-64" },
+  "/redfish/v1/Systems/1/Processors/CPU2": { Model: "Xeon Gold 6338", MaxSpeedMHz: 3200, ProcessorArchitecture: "x86", InstructionSet: "x86-64" },
+  "/redfish/v1/Systems/1/Memory": { Members: [link("/redfish/v1/Systems/1/Memory/DIMM1"), link("/redfish/v1/Systems/1/Memory/DIMM2")] },
+  "/redfish/v1/Systems/1/Memory/DIMM1": { CapacityMiB: 32768 },
+  "/redfish/v1/Systems/1/Memory/DIMM2": { CapacityMiB: 32768 },
+  "/redfish/v1/Systems/1/EthernetInterfaces": { Members: [link("/redfish/v1/Systems/1/EthernetInterfaces/NIC1")] },
+  "/redfish/v1/Systems/1/EthernetInterfaces/NIC1": { Id: "NIC.1", MACAddress: "B0:26:28:00:00:01", SpeedMbps: 25000, IPv4Addresses: [{ Address: "10.0.0.21" }] },
+  "/redfish/v1/Systems/1/Storage": { Members: [link("/redfish/v1/Systems/1/Storage/RAID1"), link("/redfish/v1/Systems/1/Storage/Broken")] },
+  "/redfish/v1/Systems/1/Storage/RAID1": { Drives: [link("/redfish/v1/Systems/1/Storage/RAID1/Drives/D0")] },
+  "/redfish/v1/Systems/1/Storage/RAID1/Drives/D0": {
+    Name: "Disk 0",
+    CapacityBytes: 960197124096,
+    MediaType: "SSD",
+    SerialNumber: "S4X0NA0N",
+    Model: "PM883",
+    Manufacturer: "Samsung",
+    Identifiers: [{ DurableNameFormat: "NAA", DurableName: "5002538E00000001" }],
+  },
+  "/redfish/v1/Systems/1/SimpleStorage": { Members: [link("/redfish/v1/Systems/1/SimpleStorage/AHCI")] },
+  "/redfish/v1/Systems/1/SimpleStorage/AHCI": { Devices: [{ Name: "SATA HDD", CapacityBytes: 4000787030016, Model: "HUS726T4" }] },
+  "/redfish/v1/Managers/bmc": { VirtualMedia: link("/redfish/v1/Managers/bmc/VirtualMedia") },
+  "/redfish/v1/Managers/bmc/VirtualMedia": { Members: [link("/redfish/v1/Managers/bmc/VirtualMedia/USB1"), link("/redfish/v1/Managers/bmc/VirtualMedia/CD1")] },
+  "/redfish/v1/Managers/bmc/VirtualMedia/USB1": { MediaTypes: ["USBStick"], Inserted: false },
+  get "/redfish/v1/Managers/bmc/VirtualMedia/CD1"() {
+    return { MediaTypes: ["CD", "DVD"], ...CD1, Actions: { "#VirtualMedia.InsertMedia": { target: "/redfish/v1/Managers/bmc/VirtualMedia/CD1/Actions/VirtualMedia.InsertMedia" } } };
+  },
+};
 
 afterEach(async () => {
   const s = server;
@@ -247,5 +302,32 @@ describe("Redfish task monitors", () => {
     const err = await bmc.power.setPower("force-off").catch((e: unknown) => e);
     expect(isBmcError(err, BmcErrorCode.NotSupported)).toBe(true);
     expect(state.resets).toEqual([]);
+  });
+});
+
+describe("Redfish inventory and virtual media on a well-stocked BMC", () => {
+  it("reads CPUs, DIMMs, NICs, drives and SimpleStorage, skipping a storage member that fails", async () => {
+    const { target } = await startTwin();
+    const inv = await createRedfishClient(target, { credentials }).inventory!.getInventory();
+    expect(inv).toEqual({
+      systemVendor: { manufacturer: "Dell Inc.", productName: "PowerEdge R650", serialNumber: "B0R84M2" },
+      firmware: { bios: { version: "1.9.2" } },
+      uuid: "4c4c4544-0042-3010-8052-b4c04f384d32",
+      cpu: { arch: "x86_64", model: "Xeon Gold 6338", count: 2, clockMegahertz: 3200 },
+      ramMebibytes: 65536,
+      nics: [{ name: "NIC.1", mac: "b0:26:28:00:00:01", ip: "10.0.0.21", speedGbps: 25 }],
+      storage: [
+        { name: "Disk 0", sizeBytes: 960197124096, rotational: false, serialNumber: "S4X0NA0N", wwn: "5002538E00000001", model: "PM883", vendor: "Samsung" },
+        { name: "SATA HDD", sizeBytes: 4000787030016, model: "HUS726T4" },
+      ],
+    });
+  });
+
+  it("finds the CD under the Manager when the System links no VirtualMedia, and verifies the insert", async () => {
+    const { target } = await startTwin();
+    const bmc = createRedfishClient(target, { credentials });
+    await bmc.virtualMedia!.insertMedia({ imageUrl: "http://127.0.0.1:9/boot.iso" });
+    expect(CD1).toEqual({ Image: "http://127.0.0.1:9/boot.iso", Inserted: true });
+    expect(seen.some((s) => s.url.endsWith("/VirtualMedia/CD1/Actions/VirtualMedia.InsertMedia"))).toBe(true);
   });
 });
