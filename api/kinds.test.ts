@@ -91,6 +91,7 @@ describe("the kinds Anvil serves", () => {
     ["spec.image.format", "enum"],
     ["spec.image.url", "pattern"],
     ["spec.bmc.address", "minLength"],
+    ["spec.bmc.credentialsName", "minLength"],
   ] as const)("constrains BareMetalHost %s with %s", (path, keyword) => {
     expect(at(rootOf(BareMetalHostKind), path)).toHaveProperty(keyword);
   });
@@ -100,6 +101,24 @@ describe("the kinds Anvil serves", () => {
       "cluster.x-k8s.io/provider": "infrastructure-anvil",
       "clusterctl.cluster.x-k8s.io/move-hierarchy": "true",
     });
+  });
+
+  it.each([
+    ["AnvilMachineTemplate", rootOf(AnvilMachineTemplateKind), rootOf(AnvilMachineKind)],
+    ["AnvilClusterTemplate", rootOf(AnvilClusterTemplateKind), rootOf(AnvilClusterKind)],
+  ] as const)("validates %s's template.spec exactly like the kind it stamps out", (_kind, template, kind) => {
+    const { description: _t, ...inner } = at(template, "spec.template.spec")!;
+    const { description: _k, ...spec } = kind.properties!.spec!;
+    expect(inner).toEqual(spec);
+  });
+
+  it.each([
+    ["BareMetalHost", rootOf(BareMetalHostKind), "spec.image"],
+    ["AnvilMachine", rootOf(AnvilMachineKind), "spec.image"],
+    ["AnvilMachineTemplate", rootOf(AnvilMachineTemplateKind), "spec.template.spec.image"],
+  ] as const)("requires a checksum on %s's image unless it is a live ISO or OCI (CEL)", (_kind, root, p) => {
+    const rules = at(root, p)?.["x-kubernetes-validations"] ?? [];
+    expect(rules.map((r) => r.fieldPath)).toEqual([".checksum"]);
   });
 
   it("keeps Metal3's required fields on the host's spec and status", () => {

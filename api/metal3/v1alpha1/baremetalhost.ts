@@ -43,7 +43,9 @@ export const bmcDetailsSchema = obj(
       "URL of the BMC; its scheme picks the driver: ipmi://, redfish://, redfish+http(s)://, redfish-virtualmedia://, idrac-redfish:// ... A bare host:port means IPMI.",
       { minLength: 1, pattern: "^\\S+$" },
     ),
-    credentialsName: str('Name of the Secret, in the host\'s namespace, holding the keys "username" and "password".'),
+    credentialsName: str('Name of the Secret, in the host\'s namespace, holding the keys "username" and "password".', {
+      minLength: 1,
+    }),
     disableCertificateVerification: bool(
       "Skip TLS verification of the BMC's certificate. Needed for self-signed certificates, and insecure.",
     ),
