@@ -72,6 +72,7 @@ const MUTATIONS: readonly [string, (s: Spec) => void, "refused" | "accepted", ("
   ["a numeric description", (s) => (s.description = 42), "refused"],
   ["a BMC address with a space", (s) => ((s.bmc as Spec).address = "ipmi://10.0.0.1 :623"), "refused"],
   ["a bare host:port BMC address", (s) => ((s.bmc as Spec).address = "10.0.0.1:623"), "accepted"],
+  ["a null description, which the server prunes", (s) => (s.description = null), "accepted"],
   ["an empty credentialsName", (s) => ((s.bmc as Spec).credentialsName = ""), "refused"],
   ["no bmc at all (an unmanaged host)", (s) => delete s.bmc, "accepted"],
 ];
