@@ -44,6 +44,8 @@ export interface RequestOptions {
   readonly ifMatch?: string | undefined;
   /** Reads the resource's current ETag; called once when the service answers 412 or 428 (stale or missing ETag). */
   readonly refreshEtag?: (() => Promise<string | undefined>) | undefined;
+  /** Error statuses answered as a response instead of thrown, for callers that give them a meaning. */
+  readonly acceptStatuses?: readonly number[];
 }
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -90,9 +92,12 @@ export class RedfishHttp {
     return this.request("GET", path, { signal });
   }
 
-  /** GET that must answer a JSON object. */
-  async getResource<T extends object>(path: string, signal?: AbortSignal): Promise<{ body: T; etag: string | undefined }> {
-    const res = await this.get(path, signal);
+  /** GET that must answer a JSON object; 404 is `undefined` when `notFoundOk`. */
+  async getResource<T extends object>(path: string, signal?: AbortSignal): Promise<{ body: T; etag: string | undefined }>;
+  async getResource<T extends object>(path: string, signal: AbortSignal | undefined, notFoundOk: true): Promise<{ body: T; etag: string | undefined } | undefined>;
+  async getResource<T extends object>(path: string, signal?: AbortSignal, notFoundOk = false): Promise<{ body: T; etag: string | undefined } | undefined> {
+    const res = await this.request("GET", path, { signal, acceptStatuses: notFoundOk ? [404] : [] });
+    if (res.status === 404) return undefined;
     if (typeof res.body !== "object" || res.body === null || Array.isArray(res.body)) {
       throw new BmcError(BmcErrorCode.ProtocolError, `${this.opts.displayAddress}: GET ${path} did not answer a JSON object`);
     }
@@ -116,7 +121,7 @@ export class RedfishHttp {
       const ifMatch = await o.refreshEtag();
       if (ifMatch !== undefined) res = await this.exchange(method, target, { ...o, ifMatch }, true);
     }
-    return this.finish(method, target, res);
+    return this.finish(method, target, res, o.acceptStatuses ?? []);
   }
 
   /** Logs out of the session, if one was opened, and closes idle sockets. */
@@ -214,7 +219,10 @@ export class RedfishHttp {
     }
   }
 
-  private finish(method: Method, path: string, res: AxiosResponse<string>): RedfishResponse {
+  private finish(method: Method, path: string, res: AxiosResponse<string>, accept: readonly number[]): RedfishResponse {
+    if (accept.includes(res.status)) {
+      return { status: res.status, body: parseJsonOrUndefined(res.data), etag: undefined, location: undefined, retryAfterSeconds: undefined };
+    }
     if (res.status >= 300) {
       throw httpStatusError(this.opts.displayAddress, method, path, res.status, parseJsonOrUndefined(res.data));
     }

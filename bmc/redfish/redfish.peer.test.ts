@@ -71,6 +71,13 @@ describe("Redfish driver against sushy-tools", () => {
     expect((err as Error).message).toContain("3");
   });
 
+  it("says InvalidAddress when the address names a System the BMC does not have", async () => {
+    const bmc = await connectBmc({ address: `redfish+http://127.0.0.1:${sushy.port}/redfish/v1/Systems/no-such-system`, credentials, queue });
+    const err = await bmc.power.getPower().catch((e: unknown) => e);
+    expect(isBmcError(err, BmcErrorCode.InvalidAddress)).toBe(true);
+    expect((err as Error).message).toContain("no-such-system");
+  });
+
   it("powers a System on and waits until the emulator says On", async () => {
     const bmc = await client(0);
     await bmc.power.setPower("on");

@@ -39,7 +39,10 @@ export class SystemRef {
 
   async get(signal?: AbortSignal): Promise<{ path: string; system: ComputerSystem; etag: string | undefined }> {
     const path = await this.resolve(signal);
-    const { body, etag } = await this.http.getResource<ComputerSystem>(path, signal);
-    return { path, system: body, etag };
+    const found = await this.http.getResource<ComputerSystem>(path, signal, true);
+    if (found === undefined) {
+      throw new BmcError(BmcErrorCode.InvalidAddress, `${this.where}: the BMC has no System at ${path}`);
+    }
+    return { path, system: found.body, etag: found.etag };
   }
 }
