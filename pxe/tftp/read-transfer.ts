@@ -11,7 +11,7 @@ import type { TftpMetrics } from "./metrics.js";
 import type { TransferParams } from "./options.js";
 import { decodePacket, encodeData, encodeError, encodeOack, Opcode, TftpErrorCode } from "./packet.js";
 
-const MAX_BACKOFF_MS = 5000;
+const MAX_BACKOFF_MS = 10_000;
 
 export type TransferOutcome = "completed" | "aborted" | "timed-out" | "cancelled" | "failed";
 
@@ -134,8 +134,9 @@ export class ReadTransfer {
 
   /**
    * RFC 1123 §4.2.3.2: TFTP must back off exponentially. Some clients (atftp)
-   * re-ACK a duplicate only once and then wait their own 5 s, so the budget
-   * must outlast that: the interval doubles per retry up to 5 s.
+   * answer duplicates with one ACK, then ignore them until their own 5 s
+   * timer fires, and every duplicate restarts that timer: our interval has to
+   * grow past the clients' 5-6 s timeouts or a lost ACK is never repeated.
    */
   private arm(): void {
     clearTimeout(this.timer);

@@ -1,0 +1,137 @@
+/**
+ * TFTP throughput: Anvil vs tftpd-hpa vs dnsmasq, in one run on the same
+ * namespaces. A server namespace holds all three on their own addresses
+ * (dnsmasq's TFTP port is always 69); a client namespace runs curl, which
+ * can run many TFTP transfers at once (`--parallel`). Each case downloads a
+ * 1 MiB or 64 MiB file with blksize 1468 (an Ethernet MTU's worth, as
+ * firmware asks) by 1 or 100 concurrent clients, and prints MB/s and
+ * Anvil's ratio to each anchor.
+ *
+ *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m]
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { firstLogLine } from "../../e2e/framework/log-watch.js";
+import { NetnsLab } from "../../e2e/framework/netns.js";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    "max-seconds": { type: "string", default: "150" },
+    only: { type: "string" },
+    blksize: { type: "string", default: "1468" },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const MAX_SECONDS = Number(values["max-seconds"]);
+const BLKSIZE = values.blksize;
+
+const SERVERS = [
+  { name: "anvil", ip: "10.78.0.1" },
+  { name: "tftpd-hpa", ip: "10.78.0.2" },
+  { name: "dnsmasq", ip: "10.78.0.3" },
+] as const;
+type ServerName = (typeof SERVERS)[number]["name"];
+
+const FILES = [
+  { label: "1 MiB", name: "file-1m.bin", bytes: 1024 * 1024 },
+  { label: "64 MiB", name: "file-64m.bin", bytes: 64 * 1024 * 1024 },
+].filter((f) => values.only === undefined || f.label.replace(/\s|i/g, "").toLowerCase() === values.only.replace(/i/g, "").toLowerCase());
+
+function writeRandomFile(p: string, bytes: number): string {
+  const h = createHash("sha256");
+  const out = createWriteStream(p);
+  for (let left = bytes; left > 0; left -= 1 << 20) {
+    const chunk = randomBytes(Math.min(left, 1 << 20));
+    h.update(chunk);
+    out.write(chunk);
+  }
+  out.end();
+  return h.digest("hex");
+}
+
+async function main(): Promise<void> {
+  const lab = new NetnsLab();
+  try {
+    const srv = await lab.namespace("srv");
+    const cli = await lab.namespace("cli");
+    await lab.veth({ ns: srv, ifname: "srv0", cidr: "10.78.0.1/24" }, { ns: cli, ifname: "cli0", cidr: "10.78.0.100/24" });
+    for (const s of SERVERS.slice(1)) await lab.ip(srv, ["addr", "add", `${s.ip}/24`, "dev", "srv0"]);
+
+    const root = path.join(lab.dir, "root");
+    mkdirSync(root);
+    const hashes = new Map<string, string>();
+    for (const f of FILES) hashes.set(f.name, writeRandomFile(path.join(root, f.name), f.bytes));
+    await new Promise((r) => setTimeout(r, 500));
+
+    writeFileSync(path.join(lab.dir, "hosts.yaml"), "hosts: []\n");
+    const config = path.join(lab.dir, "pxe.yaml");
+    writeFileSync(
+      config,
+      JSON.stringify({ serverAddress: "10.78.0.1", hostsFile: "hosts.yaml", dhcp: { mode: "off" }, tftp: { root, maxBlockSize: 65464 }, http: { enabled: false } }),
+    );
+    const anvil = lab.startNode(srv, { name: "anvil", entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config] });
+    await firstLogLine(anvil.logFile, /"event":"ready"/, { timeoutMs: 60_000 });
+    lab.start(srv, { name: "tftpd-hpa", command: "/usr/sbin/in.tftpd", args: ["-L", "-a", "10.78.0.2:69", "-u", "root", "-B", "65464", "-s", root] });
+    lab.start(srv, {
+      name: "dnsmasq",
+      command: "/usr/sbin/dnsmasq",
+      args: ["--no-daemon", "--conf-file=/dev/null", "--port=0", "--listen-address=10.78.0.3", "--bind-interfaces", "--enable-tftp", `--tftp-root=${root}`, "--user=root", "--pid-file="],
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+
+    const results: { file: string; clients: number; server: ServerName; mbps: number; ok: boolean }[] = [];
+    for (const f of FILES) {
+      for (const clients of [1, 100]) {
+        for (const s of SERVERS) {
+          const speeds: number[] = [];
+          let ok = true;
+          for (let round = 0; round < ROUNDS && ok; round++) {
+            const outDir = path.join(lab.dir, `out-${s.name}`);
+            mkdirSync(outDir, { recursive: true });
+            const args = ["-sS", "--fail", "--max-time", String(MAX_SECONDS), "--tftp-blksize", BLKSIZE];
+            if (clients > 1) args.push("--parallel", "--parallel-immediate", "--parallel-max", String(clients));
+            for (let i = 0; i < clients; i++) args.push("-o", path.join(outDir, `${i}`), `tftp://${s.ip}/${f.name}`);
+            const t0 = process.hrtime.bigint();
+            const r = await lab.exec(cli, "curl", args, { allowFailure: true, timeoutMs: (MAX_SECONDS + 30) * 1000 });
+            const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+            // Byte-identical or it does not count: check one file of each run.
+            const got = r.code === 0 ? createHash("sha256").update(readFileSync(path.join(outDir, "0"))).digest("hex") : "";
+            if (r.code !== 0 || got !== hashes.get(f.name)) {
+              ok = false;
+              process.stderr.write(`${s.name} ${f.label} x${clients}: curl exit ${r.code} ${r.stderr.trim().split("\n")[0] ?? ""}\n`);
+              break;
+            }
+            speeds.push((f.bytes * clients) / 1e6 / secs);
+          }
+          speeds.sort((a, b) => a - b);
+          const median = speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0;
+          results.push({ file: f.label, clients, server: s.name, mbps: median, ok });
+          process.stderr.write(`${f.label} x${clients} ${s.name}: ${ok ? `${median.toFixed(1)} MB/s (runs: ${speeds.map((v) => v.toFixed(1)).join(", ")})` : "FAILED"}\n`);
+        }
+      }
+    }
+
+    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq"]];
+    for (const f of FILES) {
+      for (const clients of [1, 100]) {
+        const get = (n: ServerName): (typeof results)[number] | undefined => results.find((r) => r.file === f.label && r.clients === clients && r.server === n);
+        const cell = (n: ServerName): string => (get(n)?.ok ? get(n)!.mbps.toFixed(1) : "failed");
+        const ratio = (n: ServerName): string => (get("anvil")?.ok && get(n)?.ok ? (get("anvil")!.mbps / get(n)!.mbps).toFixed(2) : "-");
+        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq")]);
+      }
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    process.stdout.write(`TFTP throughput, curl --tftp-blksize ${BLKSIZE}, median of ${ROUNDS}, veth between two namespaces\n`);
+    for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
+  } finally {
+    await lab.cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
