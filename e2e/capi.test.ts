@@ -97,7 +97,8 @@ describe("the CAPI core manager against the local control plane", () => {
   it.each([
     {
       what: "a Cluster without infrastructureRef, controlPlaneRef or topology",
-      spec: {},
+      // Not an empty spec: the CRD schema (minProperties) would refuse that before the webhook.
+      spec: { paused: false },
       message: "one of spec.controlPlaneRef, spec.infrastructureRef or spec.topology must be set",
     },
     {
@@ -106,16 +107,15 @@ describe("the CAPI core manager against the local control plane", () => {
         infrastructureRef: { apiGroup: GROUP, kind: "SmokeCluster", name: "x" },
         clusterNetwork: { pods: { cidrBlocks: ["10.0.0.0/33"] } },
       },
-      message: "spec.clusterNetwork.pods.cidrBlocks",
+      message: 'spec.clusterNetwork.pods.cidrBlocks[0]: Invalid value: "10.0.0.0/33": invalid CIDR address',
     },
-  ])("has its validating webhook refuse $what", async ({ spec, message }) => {
+  ])("has its validating webhook refuse $what (messages only CAPI's Go validation writes)", async ({ spec, message }) => {
     const manifest = { apiVersion: "cluster.x-k8s.io/v1beta2", kind: "Cluster", metadata: { name: "refused", namespace: "default" }, spec };
     const err = await cp.kubectl(["create", "-f", "-"], { input: stringify(manifest) }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: "KUBECTL_FAILED" });
-    expect((err as { stderr: string }).stderr).toContain("validation.cluster.cluster.x-k8s.io");
     expect((err as { stderr: string }).stderr).toContain(message);
   });
 
