@@ -206,6 +206,15 @@ describe("the IPMI driver against OpenIPMI ipmi_sim with cipher suite 3", () => 
     else await expect(control).rejects.toMatchObject({ code: BmcErrorCode.AuthFailed, bmcMessage: "insufficient privilege level" });
   });
 
+  it("gets NotSupported for cipher suite 17, which ipmi_sim lacks and refuses to ipmitool too", async () => {
+    const theirs = await ipmitool(sim, ["chassis", "power", "status"], { cipherSuite: 17 });
+    expect(theirs.code).not.toBe(0);
+    await expect(client({ cipherSuite: 17 }).power.getPower()).rejects.toMatchObject({
+      code: BmcErrorCode.NotSupported,
+      bmcMessage: "invalid authentication algorithm",
+    });
+  });
+
   it("answers the ASF presence ping with IPMI supported", async () => {
     expect(await presencePing({ host: sim.host, port: sim.port })).toMatchObject({ ipmiSupported: true });
   });
