@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bootLan, NETMASK, SERVER_IFACE, SERVER_IP, type BootLan } from "./framework/boot-lan.js";
-import { startDnsmasq, type Dnsmasq } from "./framework/dnsmasq.js";
+import { startDnsmasq, startRouterAdvertiser, type Dnsmasq } from "./framework/dnsmasq.js";
 import { NetnsLab } from "./framework/netns.js";
 import { waitFor } from "./framework/process.js";
 import { startVm, type Firmware } from "./framework/qemu.js";
@@ -59,6 +59,8 @@ describe("a qemu VM in a lab namespace", () => {
       writeFileSync(path.join(root, "smoke.ipxe"), SCRIPT);
       writeFileSync(path.join(root, marker), "marker\n");
 
+      // An IPv6 router spares iPXE its ~13 s wait for one; the smoke test needs no more than that.
+      await startRouterAdvertiser(lab, net.srv, SERVER_IFACE);
       const dnsmasq: Dnsmasq = await startDnsmasq(lab, net.srv, {
         iface: SERVER_IFACE,
         rangeStart: "10.77.0.100",
