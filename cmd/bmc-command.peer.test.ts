@@ -122,6 +122,13 @@ describe("anvil bmc against sushy-tools", () => {
     expect(r.code).toBe(code);
   });
 
+  it("exits with the Timeout code when the BMC does not finish a power action within --timeout", async () => {
+    expect((await system()).PowerState).toBe("On");
+    const r = await anvil(bmcArgs("power-off", ["--force", "--timeout", "400", "--json"]));
+    expect(r.code).toBe(ExitCode.Timeout);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: "BMC_TIMEOUT" } });
+  });
+
   it("exits with the Unreachable code when nothing listens", async () => {
     const port = await freeTcpPort();
     const r = await anvil(["bmc", "power-status", "--address", `redfish+http://127.0.0.1:${port}/redfish/v1/Systems/1`, "--username", "a", "--password-file", files.password, "--json"]);

@@ -59,7 +59,7 @@ options:
   --password-file FILE       file holding the password (one line)
   --insecure                 do not verify the BMC's TLS certificate
   --ca-bundle FILE           PEM CA certificates to trust for the BMC's TLS certificate
-  --timeout MS               deadline of one operation (default 30000; power actions 120000)
+  --timeout MS               deadline of the operation (default 30000, power actions 120000)
   --json                     print JSON on stdout (errors too)
 `;
 
@@ -175,7 +175,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       credentials: { username: values.username, password },
       insecure: values.insecure === true,
       ...(caBundle !== undefined ? { caBundle } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs, powerTimeoutMs: Math.max(timeoutMs, 120_000) } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs, powerTimeoutMs: timeoutMs } : {}),
     });
     return await act(action, bmc, values, out);
   } catch (err) {
