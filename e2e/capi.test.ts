@@ -176,4 +176,21 @@ describe("the CAPI core manager against the local control plane", () => {
     const { stdout } = await capi.clusterctl(["version", "-o", "short"]);
     expect(stdout.trim()).toBe(`v${peerVersion("CAPI_VERSION")}`);
   });
+
+  it("stops the manager and removes its webhook configurations, so later writes are not sent to a dead server", async () => {
+    const pid = capi.process.child.pid!;
+    await capi.stop();
+    const { stdout } = await cp.kubectl(["get", "mutatingwebhookconfigurations,validatingwebhookconfigurations", "-o", "name"]);
+    expect(stdout.split("\n").filter((l) => l.includes("capi-core-"))).toEqual([]);
+    expect(capi.process.child.exitCode !== null || capi.process.child.signalCode !== null).toBe(true);
+    expect(() => process.kill(pid, 0)).toThrow();
+    await cp.kubectl(["create", "-f", "-"], {
+      input: stringify({
+        apiVersion: "cluster.x-k8s.io/v1beta2",
+        kind: "Cluster",
+        metadata: { name: "after-stop", namespace: "default" },
+        spec: { infrastructureRef: { apiGroup: GROUP, kind: "SmokeCluster", name: "x" } },
+      }),
+    });
+  });
 });
