@@ -45,6 +45,8 @@ interface Result {
   readonly leasesPerSec: number;
   readonly discoverDrops: number;
   readonly requestDrops: number;
+  /** Datagrams the server's kernel discarded because the server did not read them fast enough. */
+  rcvbufErrors?: number;
 }
 
 function parsePerfdhcp(server: string, out: string): Result {
@@ -72,6 +74,11 @@ async function main(): Promise<void> {
     const macFile = path.join(lab.dir, "macs.txt");
     writeFileSync(macFile, `${macs.join("\n")}\n`);
 
+    const rcvbufErrors = async (): Promise<number> => {
+      const lines = (await lab.exec(srv, "cat", ["/proc/net/snmp"])).stdout.split("\n").filter((l) => l.startsWith("Udp:"));
+      const [names, vals] = lines.map((l) => l.split(/\s+/));
+      return Number(vals?.[names?.indexOf("RcvbufErrors") ?? -1] ?? NaN);
+    };
     const port67Bound = async (): Promise<boolean> => (await lab.exec(srv, "ss", ["-Hlun", "sport = :67"])).stdout.trim() !== "";
     const perfdhcp = async (server: string): Promise<Result> => {
       const run = (seconds: number) =>
@@ -81,7 +88,12 @@ async function main(): Promise<void> {
         });
       // The same 2 s warm-up for every server (JIT, caches, first allocations), then the measured period.
       await run(2);
-      return parsePerfdhcp(server, (await run(SECONDS)).stdout);
+      const before = await rcvbufErrors();
+      const r = await run(SECONDS);
+      const result = parsePerfdhcp(server, r.stdout);
+      result.rcvbufErrors = (await rcvbufErrors()) - before;
+      if (Number.isNaN(result.exchangesPerSec)) console.error(`${server}: perfdhcp exited ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      return result;
     };
     const daemon = async (name: string, start: () => Promise<Supervised>): Promise<Result> => {
       const proc = await start();
@@ -169,7 +181,7 @@ async function main(): Promise<void> {
         const r = await run();
         results.push(r);
         console.log(
-          `round ${round + 1} ${name.padEnd(8)} ${r.exchangesPerSec.toFixed(0).padStart(6)} exchanges/s  ${r.leasesPerSec.toFixed(0).padStart(6)} leases/s  drops DO ${r.discoverDrops.toFixed(1)}% RA ${r.requestDrops.toFixed(1)}%`,
+          `round ${round + 1} ${name.padEnd(8)} ${r.exchangesPerSec.toFixed(0).padStart(6)} exchanges/s  ${r.leasesPerSec.toFixed(0).padStart(6)} leases/s  drops DO ${r.discoverDrops.toFixed(1)}% RA ${r.requestDrops.toFixed(1)}%  server rcvbuf overflows ${r.rcvbufErrors}`,
         );
       }
     }

@@ -44,7 +44,7 @@ type Field = "options" | "file" | "sname";
  * option 52. `requireEnd` applies to the options field (RFC 2131 §4.1: the
  * options end with option 255); in `file`/`sname` the field's end also ends them.
  */
-function readOptions(buf: Buffer, start: number, end: number, field: Field, into: Map<number, Buffer[]>): void {
+function readOptions(buf: Buffer, start: number, end: number, field: Field, into: Map<number, Buffer>): void {
   let i = start;
   while (i < end) {
     const code = buf[i]!;
@@ -60,16 +60,16 @@ function readOptions(buf: Buffer, start: number, end: number, field: Field, into
     if (code === Opt.Overload && field !== "options") {
       throw new DhcpDecodeError("DHCP_BAD_OVERLOAD", `option 52 inside ${field}`);
     }
-    const list = into.get(code);
     const value = buf.subarray(i + 2, i + 2 + len);
-    if (list) list.push(value);
-    else into.set(code, [value]);
+    const seen = into.get(code);
+    into.set(code, seen ? Buffer.concat([seen, value]) : value);
     i += 2 + len;
   }
   if (field === "options") throw new DhcpDecodeError("DHCP_MISSING_END", "options field has no end option (255)");
 }
 
 function cString(buf: Buffer, start: number, length: number): string {
+  if (buf[start] === 0) return "";
   const field = buf.subarray(start, start + length);
   const nul = field.indexOf(0);
   return field.subarray(0, nul === -1 ? length : nul).toString("latin1");
@@ -84,28 +84,25 @@ export function decodeDhcp(buf: Buffer): DhcpPacket {
   if (hlen > 16) throw new DhcpDecodeError("DHCP_BAD_HLEN", `hlen ${hlen}`);
   if (buf.readUInt32BE(236) !== MAGIC_COOKIE) throw new DhcpDecodeError("DHCP_BAD_COOKIE", "not a DHCP magic cookie");
 
-  const raw = new Map<number, Buffer[]>();
-  readOptions(buf, OPTIONS_OFFSET, buf.length, "options", raw);
-  const overloadRaw = raw.get(Opt.Overload);
+  const options = new Map<number, Buffer>();
+  readOptions(buf, OPTIONS_OFFSET, buf.length, "options", options);
+  const overloadRaw = options.get(Opt.Overload);
   let overload = 0;
   if (overloadRaw) {
-    // RFC 2132 §9.3: 1 = file, 2 = sname, 3 = both; one instance only.
-    const v = overloadRaw.length === 1 && overloadRaw[0]!.length === 1 ? overloadRaw[0]![0]! : 0;
+    // RFC 2132 §9.3: 1 = file, 2 = sname, 3 = both; one instance only (two concatenate to length 2).
+    const v = overloadRaw.length === 1 ? overloadRaw[0]! : 0;
     if (v < 1 || v > 3) throw new DhcpDecodeError("DHCP_BAD_OVERLOAD", "option 52 must be one octet 1, 2 or 3");
     overload = v;
   }
   // RFC 3396 §7: the aggregate buffer is the options field, then 'file', then 'sname'.
-  if (overload & 1) readOptions(buf, FILE_OFFSET, FILE_OFFSET + FILE_LENGTH, "file", raw);
-  if (overload & 2) readOptions(buf, SNAME_OFFSET, SNAME_OFFSET + SNAME_LENGTH, "sname", raw);
+  if (overload & 1) readOptions(buf, FILE_OFFSET, FILE_OFFSET + FILE_LENGTH, "file", options);
+  if (overload & 2) readOptions(buf, SNAME_OFFSET, SNAME_OFFSET + SNAME_LENGTH, "sname", options);
 
-  const options = new Map<number, Buffer>();
-  for (const [code, parts] of raw) {
-    const value = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  for (const [code, value] of options) {
     const rule = LENGTH_RULES.get(code);
     if (rule && !rule(value.length)) {
       throw new DhcpDecodeError("DHCP_BAD_OPTION_LENGTH", `option ${code} has length ${value.length}`);
     }
-    options.set(code, value);
   }
   const type = options.get(Opt.MessageType);
   // Without option 53 it is a BOOTP message, which Anvil does not serve (RFC 2131 §1.3 keeps BOOTP separate).

@@ -4,7 +4,7 @@
  * `sname` with option 52 when the options field is full (RFC 2132 §9.3).
  */
 import { DhcpEncodeError } from "./errors.js";
-import { ipv4Bytes } from "./ipv4.js";
+import { writeIpv4 } from "./ipv4.js";
 import { Opt } from "./options.js";
 import {
   CHADDR_OFFSET,
@@ -22,20 +22,35 @@ export const DEFAULT_MAX_MESSAGE = 548;
 /** RFC 1542 §2.1: a BOOTP message is at least 300 octets; some relays and ROMs drop shorter ones. */
 const MIN_MESSAGE = 300;
 
-/** TLV instances of all options, each at most 255 octets of value (RFC 3396 §5). */
-function instances(options: ReadonlyMap<number, Buffer>): Buffer[] {
-  const out: Buffer[] = [];
+/** One TLV instance: at most 255 octets of an option's value (RFC 3396 §5). */
+interface Tlv {
+  readonly code: number;
+  readonly value: Buffer;
+  readonly length: number;
+}
+
+function instances(options: ReadonlyMap<number, Buffer>): Tlv[] {
+  const out: Tlv[] = [];
   for (const [code, value] of options) {
     if (code === Opt.Pad || code === Opt.End || code === Opt.Overload) continue;
     if (code < 0 || code > 255) throw new DhcpEncodeError("DHCP_BAD_FIELD", `option code ${code}`);
-    let off = 0;
-    do {
+    if (value.length <= 255) {
+      out.push({ code, value, length: value.length + 2 });
+      continue;
+    }
+    for (let off = 0; off < value.length; off += 255) {
       const chunk = value.subarray(off, off + 255);
-      out.push(Buffer.concat([Buffer.from([code, chunk.length]), chunk]));
-      off += 255;
-    } while (off < value.length);
+      out.push({ code, value: chunk, length: chunk.length + 2 });
+    }
   }
   return out;
+}
+
+function writeTlv(buf: Buffer, t: Tlv, pos: number): number {
+  buf[pos] = t.code;
+  buf[pos + 1] = t.value.length;
+  t.value.copy(buf, pos + 2);
+  return t.length;
 }
 
 interface Area {
@@ -45,6 +60,7 @@ interface Area {
 }
 
 function writeFixedString(buf: Buffer, s: string, offset: number, length: number, field: string): void {
+  if (s === "") return;
   const bytes = Buffer.from(s, "latin1");
   // Leave room for the terminating NUL that clients read these C strings with.
   if (bytes.length >= length) throw new DhcpEncodeError("DHCP_BAD_FIELD", `${field} is ${bytes.length} octets, at most ${length - 1}`);
@@ -69,10 +85,10 @@ export function encodeDhcp(msg: DhcpMessage, maxMessage = DEFAULT_MAX_MESSAGE): 
   buf.writeUInt32BE(msg.xid >>> 0, 4);
   buf.writeUInt16BE(msg.secs, 8);
   buf.writeUInt16BE(msg.flags, 10);
-  ipv4Bytes(msg.ciaddr).copy(buf, 12);
-  ipv4Bytes(msg.yiaddr).copy(buf, 16);
-  ipv4Bytes(msg.siaddr).copy(buf, 20);
-  ipv4Bytes(msg.giaddr).copy(buf, 24);
+  writeIpv4(buf, msg.ciaddr, 12);
+  writeIpv4(buf, msg.yiaddr, 16);
+  writeIpv4(buf, msg.siaddr, 20);
+  writeIpv4(buf, msg.giaddr, 24);
   msg.chaddr.copy(buf, CHADDR_OFFSET);
   writeFixedString(buf, msg.sname, SNAME_OFFSET, SNAME_LENGTH, "sname");
   writeFixedString(buf, msg.file, FILE_OFFSET, FILE_LENGTH, "file");
@@ -81,7 +97,7 @@ export function encodeDhcp(msg: DhcpMessage, maxMessage = DEFAULT_MAX_MESSAGE): 
   const optionsSpace = limit - OPTIONS_OFFSET - 1;
   if (needed <= optionsSpace) {
     let pos = OPTIONS_OFFSET;
-    for (const t of tlvs) pos += t.copy(buf, pos);
+    for (const t of tlvs) pos += writeTlv(buf, t, pos);
     buf[pos++] = Opt.End;
     return buf.subarray(0, Math.max(pos, MIN_MESSAGE));
   }
@@ -103,7 +119,7 @@ export function encodeDhcp(msg: DhcpMessage, maxMessage = DEFAULT_MAX_MESSAGE): 
     while (a < areas.length && areas[a]!.pos + t.length > areas[a]!.end) a++;
     const area = areas[a];
     if (!area) throw new DhcpEncodeError("DHCP_REPLY_TOO_LARGE", `${needed} octets of options do not fit with overload`);
-    area.pos += t.copy(buf, area.pos);
+    area.pos += writeTlv(buf, t, area.pos);
   }
   // Each field's options end with option 255; the rest stays zero (pad).
   for (const area of areas) buf[area.pos] = Opt.End;

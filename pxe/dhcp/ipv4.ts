@@ -1,18 +1,28 @@
 /** IPv4 dotted-quad helpers over unsigned 32-bit numbers. */
 
-const QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
 /** The address as an unsigned 32-bit number; `undefined` when it is not a dotted quad. */
 export function parseIpv4(ip: string): number | undefined {
-  const m = QUAD.exec(ip);
-  if (!m) return undefined;
   let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return undefined;
-    n = n * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      n = n * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+      if (octet > 255) return undefined;
+    } else {
+      return undefined;
+    }
   }
-  return n;
+  if (dots !== 3 || digits === 0) return undefined;
+  return n * 256 + octet;
 }
 
 export function formatIpv4(n: number): string {
@@ -27,9 +37,16 @@ export function readIpv4(buf: Uint8Array, offset: number): string {
 export function ipv4Bytes(ip: string): Buffer {
   const n = parseIpv4(ip);
   if (n === undefined) throw new TypeError(`not an IPv4 address: ${ip}`);
-  const b = Buffer.alloc(4);
+  const b = Buffer.allocUnsafe(4);
   b.writeUInt32BE(n);
   return b;
+}
+
+/** Writes `ip` at `offset` of `buf`; throws on a malformed address (a configuration bug). */
+export function writeIpv4(buf: Buffer, ip: string, offset: number): void {
+  const n = parseIpv4(ip);
+  if (n === undefined) throw new TypeError(`not an IPv4 address: ${ip}`);
+  buf.writeUInt32BE(n, offset);
 }
 
 export const ZERO_IP = "0.0.0.0";

@@ -45,6 +45,9 @@ export interface DhcpMessage {
 export type DhcpPacket = Readonly<Omit<DhcpMessage, "options">> & { readonly options: ReadonlyMap<number, Buffer> };
 
 /** Lower-case colon MAC of an Ethernet chaddr. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 export function macOf(p: Pick<DhcpPacket, "chaddr">): string {
-  return [...p.chaddr.subarray(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join(":");
+  const c = p.chaddr;
+  return `${HEX[c[0] ?? 0]}:${HEX[c[1] ?? 0]}:${HEX[c[2] ?? 0]}:${HEX[c[3] ?? 0]}:${HEX[c[4] ?? 0]}:${HEX[c[5] ?? 0]}`;
 }
