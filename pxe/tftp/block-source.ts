@@ -10,6 +10,8 @@ export interface BlockSource {
   readonly size: number;
   /** Up to `length` bytes at `offset`; shorter only at end of file. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** The same bytes when they are already in memory, without waiting; otherwise `undefined`. */
+  peek(offset: number, length: number): Buffer | undefined;
   close(): Promise<void>;
 }
 
@@ -19,14 +21,26 @@ export class BufferSource implements BlockSource {
     return this.buf.length;
   }
   read(offset: number, length: number): Promise<Buffer> {
-    return Promise.resolve(this.buf.subarray(offset, Math.min(offset + length, this.buf.length)));
+    return Promise.resolve(this.peek(offset, length));
+  }
+  peek(offset: number, length: number): Buffer {
+    return this.buf.subarray(offset, Math.min(offset + length, this.buf.length));
   }
   close(): Promise<void> {
     return Promise.resolve();
   }
 }
 
+/**
+ * Streams a large file with positional reads of `CHUNK` bytes, one chunk
+ * read ahead, so a transfer holds at most two chunks and most blocks are
+ * served without a thread-pool round trip.
+ */
 export class DiskSource implements BlockSource {
+  private static readonly CHUNK = 512 * 1024;
+  private readonly chunks = new Map<number, Promise<Buffer>>();
+  private readonly ready = new Map<number, Buffer>();
+
   private constructor(
     private readonly fh: FileHandle,
     readonly size: number,
@@ -36,7 +50,26 @@ export class DiskSource implements BlockSource {
     return new DiskSource(await open(p, "r"), size);
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
+  private chunk(index: number): Promise<Buffer> {
+    let c = this.chunks.get(index);
+    if (c === undefined) {
+      c = this.readAt(index * DiskSource.CHUNK, DiskSource.CHUNK).then((buf) => {
+        if (this.chunks.has(index)) this.ready.set(index, buf);
+        return buf;
+      });
+      this.chunks.set(index, c);
+      // Keep the current and the next chunk only; retransmissions never reach further back than a window.
+      for (const k of this.chunks.keys()) {
+        if (k < index - 1) {
+          this.chunks.delete(k);
+          this.ready.delete(k);
+        }
+      }
+    }
+    return c;
+  }
+
+  private async readAt(offset: number, length: number): Promise<Buffer> {
     const n = Math.max(0, Math.min(length, this.size - offset));
     const buf = Buffer.allocUnsafe(n);
     let done = 0;
@@ -48,7 +81,32 @@ export class DiskSource implements BlockSource {
     return done === n ? buf : buf.subarray(0, done);
   }
 
+  peek(offset: number, length: number): Buffer | undefined {
+    const index = Math.floor(offset / DiskSource.CHUNK);
+    const end = Math.min(offset + length, this.size);
+    if (Math.floor(Math.max(offset, end - 1) / DiskSource.CHUNK) !== index) return undefined;
+    const buf = this.ready.get(index);
+    if (buf === undefined) return undefined;
+    if ((offset % DiskSource.CHUNK) + length > DiskSource.CHUNK / 2) void this.chunk(index + 1).catch(() => undefined);
+    const start = offset - index * DiskSource.CHUNK;
+    return buf.subarray(start, start + (end - offset));
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const hit = this.peek(offset, length);
+    if (hit) return hit;
+    const end = Math.min(offset + length, this.size);
+    const first = Math.floor(offset / DiskSource.CHUNK);
+    const last = Math.floor(Math.max(offset, end - 1) / DiskSource.CHUNK);
+    if (first !== last) return this.readAt(offset, length);
+    const buf = await this.chunk(first);
+    const start = offset - first * DiskSource.CHUNK;
+    return buf.subarray(start, start + Math.max(0, end - offset));
+  }
+
   close(): Promise<void> {
+    this.chunks.clear();
+    this.ready.clear();
     return this.fh.close();
   }
 }

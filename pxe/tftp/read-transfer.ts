@@ -59,6 +59,10 @@ export class ReadTransfer {
     return this.awaitingOackAck;
   }
 
+  get negotiatedTsize(): boolean {
+    return this.opts.oack.has("tsize");
+  }
+
   start(): void {
     if (this.awaitingOackAck) this.sendOack();
     else this.pump();
@@ -182,7 +186,9 @@ export class ReadTransfer {
       const block = this.next;
       let pkt = this.inFlight.get(block);
       if (pkt === undefined) {
-        const data = await this.opts.source.read((block - 1) * blockSize, blockSize);
+        const offset = (block - 1) * blockSize;
+        // The hot path stays synchronous while the bytes are in memory.
+        const data = this.opts.source.peek(offset, blockSize) ?? (await this.opts.source.read(offset, blockSize));
         if (this.finished) return;
         if (block <= this.acked) continue;
         pkt = encodeData(block, data);

@@ -167,6 +167,11 @@ describe("EDK2's abort after OACK", () => {
     expect(server.activeTransfers).toBe(0);
   });
 
+  it("leaves parallel transfers of one file to one address alone (curl --parallel)", async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => download(port, "small", { options: { blksize: "1024" } })));
+    for (const r of results) expect(sha(r.data)).toBe(sha(files.get("small")!));
+  });
+
   it("abandons a transfer whose client vanished after the bounded retries", async () => {
     await settled();
     const before = server.metrics.transfersTimedOut;

@@ -126,7 +126,7 @@ export class TftpServer {
       this.refuse(rinfo, req.filename, file.code, file.message, file.reason);
       return;
     }
-    this.replacePendingFrom(rinfo.address, req.filename);
+    if (!req.options.has("tsize")) this.replacePendingFrom(rinfo.address, req.filename);
     let source: BlockSource = await this.cache.open(file);
     if (req.mode === "netascii") {
       if (source.size > NETASCII_MAX_BYTES) {
@@ -170,13 +170,15 @@ export class TftpServer {
   }
 
   /**
-   * EDK2 aborts right after the OACK (sometimes without sending anything) and
-   * asks again from a new port: the abandoned transfer still waiting for its
-   * OACK's ACK is dropped rather than left to time out.
+   * EDK2 asks with tsize, aborts right after the OACK (sometimes without
+   * sending anything) and asks again without tsize from a new port: that
+   * abandoned transfer, still waiting for its OACK's ACK, is dropped rather
+   * than left to time out. Only this exact shape qualifies, so parallel
+   * clients on one address asking the same file (curl --parallel) are untouched.
    */
   private replacePendingFrom(address: string, filename: string): void {
     for (const t of this.transfers.values()) {
-      if (t.peer.address === address && t.filename === filename && t.waitingForOackAck) t.cancel("replaced by a new request");
+      if (t.peer.address === address && t.filename === filename && t.waitingForOackAck && t.negotiatedTsize) t.cancel("replaced by a new request");
     }
   }
 
