@@ -7,9 +7,13 @@
  *
  * Both sides do one GET of the System resource per read. sushy-tools'
  * Werkzeug server closes the connection after each response, so neither
- * side gains from keep-alive here.
+ * side gains from keep-alive there, and its own cost (tens of ms per request
+ * in Python) dominates. A second pass runs both clients against a static
+ * Redfish responder in its own Node process (keep-alive, ~0 server cost), so
+ * the clients' own overhead shows.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { BmcAccessQueue, connectBmc } from "../../bmc/index.js";
@@ -67,8 +71,38 @@ function sushySide(url: string, systemPath: string): Promise<number[]> {
   });
 }
 
+/** A Node child process answering the service root and one System from memory, keep-alive on. */
+const RESPONDER = `
+const http = require("node:http");
+const root = JSON.stringify({ "@odata.id": "/redfish/v1/", Id: "RootService", Name: "Root Service", RedfishVersion: "1.5.0",
+  UUID: "85775665-c110-4b85-8989-e6162170b3ec", Systems: { "@odata.id": "/redfish/v1/Systems" } });
+const sys = JSON.stringify({ "@odata.id": "/redfish/v1/Systems/1", Id: "1", Name: "bench", UUID: "27946b59-9e44-4fa7-8e91-f3527a1ef094",
+  PowerState: "On", Boot: { BootSourceOverrideEnabled: "Disabled", BootSourceOverrideTarget: "None" },
+  Actions: { "#ComputerSystem.Reset": { target: "/redfish/v1/Systems/1/Actions/ComputerSystem.Reset" } } });
+const srv = http.createServer((req, res) => {
+  const body = req.url === "/redfish/v1/Systems/1" ? sys : root;
+  res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+});
+srv.keepAliveTimeout = 60000;
+srv.listen(0, "127.0.0.1", () => console.log(srv.address().port));
+`;
+
+async function startResponder(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ["-e", RESPONDER], { stdio: ["ignore", "pipe", "inherit"] });
+  const [chunk] = (await once(child.stdout, "data")) as [Buffer];
+  return { url: `http://127.0.0.1:${chunk.toString().trim()}`, stop: () => child.kill("SIGTERM") };
+}
+
 function row(name: string, s: Summary): string {
   return `${name.padEnd(22)} p50 ${s.p50.toFixed(2).padStart(7)} ms   p99 ${s.p99.toFixed(2).padStart(7)} ms   mean ${s.mean.toFixed(2).padStart(7)} ms   ${s.opsPerSecond.toFixed(0).padStart(5)} ops/s`;
+}
+
+function report(title: string, anvil: Summary, python: Summary): void {
+  console.log(title);
+  console.log(row("Anvil Redfish driver", anvil));
+  console.log(row("Python sushy 5.x", python));
+  console.log(`ratio (sushy / Anvil): p50 ${(python.p50 / anvil.p50).toFixed(2)}x   p99 ${(python.p99 / anvil.p99).toFixed(2)}x   throughput ${(anvil.opsPerSecond / python.opsPerSecond).toFixed(2)}x\n`);
 }
 
 const sushy = await startSushyTools({ systems: [{ powerState: "On" }] });
@@ -76,10 +110,16 @@ try {
   const systemPath = sushy.systems[0]!.path;
   const anvil = summarise(await anvilSide(sushy.url, systemPath));
   const python = summarise(await sushySide(sushy.url, systemPath));
-  console.log(`${OPS} power-status reads against one sushy-tools ${sushy.url} (fake driver), sequential, warm-up ${WARMUP}`);
-  console.log(row("Anvil Redfish driver", anvil));
-  console.log(row("Python sushy 5.x", python));
-  console.log(`ratio (sushy / Anvil): p50 ${(python.p50 / anvil.p50).toFixed(2)}x   p99 ${(python.p99 / anvil.p99).toFixed(2)}x   throughput ${(anvil.opsPerSecond / python.opsPerSecond).toFixed(2)}x`);
+  report(`${OPS} power-status reads against one sushy-tools ${sushy.url} (fake driver), sequential, warm-up ${WARMUP}`, anvil, python);
 } finally {
   await sushy.stop();
+}
+
+const responder = await startResponder();
+try {
+  const anvil = summarise(await anvilSide(responder.url, "/redfish/v1/Systems/1"));
+  const python = summarise(await sushySide(responder.url, "/redfish/v1/Systems/1"));
+  report(`${OPS} power-status reads against a static Redfish responder ${responder.url} (client overhead only)`, anvil, python);
+} finally {
+  responder.stop();
 }
