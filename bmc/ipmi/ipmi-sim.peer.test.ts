@@ -154,6 +154,10 @@ describe("the IPMI driver against OpenIPMI ipmi_sim with cipher suite 3", () => 
     });
   });
 
+  it.each([true, false])("opens a session with RAKP name-only lookup = %s", async (nameOnlyLookup) => {
+    expect(await client({ nameOnlyLookup }).power.getPower()).toMatch(/on|off/);
+  });
+
   it("runs 50 operations in one session", async () => {
     const c = client();
     for (let i = 0; i < 50; i++) await c.power.getPower();
