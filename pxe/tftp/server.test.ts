@@ -14,7 +14,7 @@ let port: number;
 const files = new Map<string, Buffer>();
 /** Transfers end a moment after the client's last ACK leaves. */
 async function settled(): Promise<void> {
-  for (let i = 0; i < 40 && server.activeTransfers > 0; i++) await sleep(50);
+  for (let i = 0; i < 100 && server.activeTransfers > 0; i++) await sleep(50);
 }
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   // 8-byte blocks make 65,536+ blocks cheap: the wire block number wraps to 0.
   make("rollover", 8 * 70_000 + 3);
   make("large", 5 * 1024 * 1024 + 17);
-  server = new TftpServer({ address: "127.0.0.1", port: 0, root: dir, cacheMaxFileBytes: 1024 * 1024, limits: { defaultTimeoutMs: 100 }, maxRetries: 3 });
+  server = new TftpServer({ address: "127.0.0.1", port: 0, root: dir, cacheMaxFileBytes: 1024 * 1024, limits: { defaultTimeoutMs: 200 }, maxRetries: 3 });
   ({ port } = await server.listen());
 });
 afterAll(async () => {
@@ -51,7 +51,7 @@ describe("TftpServer read transfers", () => {
     const got = await download(port, file, { options });
     expect(sha(got.data)).toBe(sha(files.get(file)!));
     if (options.tsize !== undefined) expect(got.oack?.tsize).toBe(String(files.get(file)!.length));
-  });
+  }, 60_000);
 
   it("answers from a port other than the listening one (RFC 1350 §4 TID)", async () => {
     const got = await download(port, "small");
@@ -179,12 +179,12 @@ describe("EDK2's abort after OACK", () => {
     try {
       c.send(encodeRequest(Opcode.RRQ, "small", "octet", new Map([["blksize", "1024"]])), port);
       let oacks = 0;
-      while (await c.next(1500)) oacks++;
-      // the OACK, its 3 retransmissions (100, 200, 400 ms apart: RFC 1123 §4.2.3.2 backoff), then a final ERROR
+      while (await c.next(2500)) oacks++;
+      // the OACK, its 3 retransmissions (200, 400, 800 ms apart: RFC 1123 §4.2.3.2 backoff), then a final ERROR
       expect(oacks).toBe(5);
     } finally {
       await c.close();
     }
     expect(server.metrics.transfersTimedOut).toBe(before + 1);
-  });
+  }, 20_000);
 });
