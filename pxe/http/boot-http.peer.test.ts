@@ -32,7 +32,15 @@ beforeAll(async () => {
   asset = randomBytes(1024 * 1024 + 123);
   writeFileSync(path.join(dir, "initrd.img"), asset);
   writeFileSync(path.join(dir, "..hidden"), "x");
-  server = new BootHttpServer({ backend: memoryBackend(HOSTS), publicUrl: "http://127.0.0.1:0", address: "127.0.0.1", port: 0, assetsDir: dir, log: (e) => logs.push(e) });
+  server = new BootHttpServer({
+    backend: memoryBackend(HOSTS),
+    publicUrl: "http://127.0.0.1:0",
+    address: "127.0.0.1",
+    port: 0,
+    assetsDir: dir,
+    ipxeBinaries: new Map([["ipxe.efi", "/usr/lib/ipxe/ipxe.efi"]]),
+    log: (e) => logs.push(e),
+  });
   const { port } = await server.listen();
   base = `http://127.0.0.1:${port}`;
 });
@@ -96,6 +104,12 @@ describe("boot assets over HTTP", () => {
     ["an encoded slash traversal", "/assets/..%2f..%2fetc%2fpasswd"],
   ])("answers %s with 404", async (_name, p) => {
     expect(await curl(["--path-as-is", "-w", "%{http_code}", "-o", "/dev/null", `${base}${p}`])).toBe("404");
+  });
+
+  it.each(["/ipxe.efi", "/ipxe-bin/ipxe.efi"])("serves Debian's ipxe.efi at %s for UEFI HTTP boot, byte-identical", async (p) => {
+    const out = path.join(dir, "http-ipxe.efi");
+    await curl(["--fail", "-o", out, `${base}${p}`]);
+    expect(readFileSync(out).equals(readFileSync("/usr/lib/ipxe/ipxe.efi"))).toBe(true);
   });
 
   it("reuses one keep-alive connection for several requests", async () => {

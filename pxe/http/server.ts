@@ -3,7 +3,7 @@
  *   GET /boot.ipxe            entry script, chains to the per-MAC script
  *   GET /ipxe/<mac>           per-MAC script from the boot backend (404 for an unknown MAC)
  *   GET /assets/<path>        boot assets (kernel, initrd, images) with Range and conditionals
- *   GET /ipxe-bin/<name>      the iPXE binaries, for UEFI HTTP boot clients
+ *   GET /<name>, /ipxe-bin/<name>  the iPXE binaries (ipxe.efi...), for UEFI HTTP boot clients
  *   *   /agent/v1/hosts/<mac>/...  the deploy agent's API, bearer-token authenticated
  *   GET /healthz
  */
@@ -31,7 +31,7 @@ export interface BootHttpServerOptions {
   readonly port?: number;
   /** Directory served under `/assets/`. */
   readonly assetsDir?: string;
-  /** Names served under `/ipxe-bin/` from trusted paths (Debian's files are symlinks into /boot). */
+  /** Names served at `/<name>` and `/ipxe-bin/<name>` from trusted paths (Debian's files are symlinks into /boot). */
   readonly ipxeBinaries?: ReadonlyMap<string, string>;
   /** The agent API; until the host controller provides one, authenticated calls other than `whoami` get 404. */
   readonly agent?: AgentHandler;
@@ -113,11 +113,10 @@ export class BootHttpServer {
     if (p === "/boot.ipxe") return script(req, res, entryScript(this.base), ctx);
     const perMac = /^\/ipxe\/([^/]+)$/.exec(p);
     if (perMac) return this.hostScript(req, res, perMac[1]!, ctx);
-    const bin = /^\/ipxe-bin\/([^/]+)$/.exec(p);
-    if (bin) {
-      const target = this.opts.ipxeBinaries?.get(bin[1]!);
-      return this.file(req, res, target === undefined ? undefined : await statAsset(target), ctx);
-    }
+    // UEFI HTTP boot clients get `<base>/ipxe.efi` from DHCP (docs/dhcp.md); `/ipxe-bin/` is the same catalogue.
+    const bin = /^\/(?:ipxe-bin\/)?([^/]+)$/.exec(p);
+    const target = bin ? this.opts.ipxeBinaries?.get(bin[1]!) : undefined;
+    if (target !== undefined) return this.file(req, res, await statAsset(target), ctx);
     if (p.startsWith("/assets/") && this.opts.assetsDir !== undefined) {
       return this.file(req, res, await resolveAsset(this.opts.assetsDir, p.slice("/assets/".length)), ctx);
     }
