@@ -42,13 +42,13 @@ function summarise(ms: readonly number[]): Summary {
   return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: total / ms.length, opsPerSecond: (ms.length * 1000) / total };
 }
 
-async function anvilSide(url: string, systemPath: string): Promise<number[]> {
+async function anvilSide(url: string, systemPath: string, ops: number): Promise<number[]> {
   const queue = new BmcAccessQueue({ timeoutMs: 10_000 });
   const bmc = await connectBmc({ address: `redfish+http://${new URL(url).host}${systemPath}`, credentials: { username: "bench", password: "bench" }, queue });
   try {
     for (let i = 0; i < WARMUP; i++) await bmc.power.getPower();
     const ms: number[] = [];
-    for (let i = 0; i < OPS; i++) {
+    for (let i = 0; i < ops; i++) {
       const t0 = process.hrtime.bigint();
       const state = await bmc.power.getPower();
       ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -60,11 +60,11 @@ async function anvilSide(url: string, systemPath: string): Promise<number[]> {
   }
 }
 
-function sushySide(url: string, systemPath: string): Promise<number[]> {
+function sushySide(url: string, systemPath: string, ops: number): Promise<number[]> {
   const python = path.join(pythonVenv(), "bin/python");
   const script = path.join(REPO_ROOT, "bench/bmc/sushy_power_status.py");
   return new Promise((resolve, reject) => {
-    execFile(python, [script, url, systemPath, String(OPS), String(WARMUP)], { maxBuffer: 16 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
+    execFile(python, [script, url, systemPath, String(ops), String(WARMUP)], { maxBuffer: 16 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
       if (err !== null) return reject(new Error(`sushy side failed: ${err.message}\n${stderr}`));
       resolve((JSON.parse(stdout) as { ms: number[] }).ms);
     });
@@ -98,6 +98,23 @@ function row(name: string, s: Summary): string {
   return `${name.padEnd(22)} p50 ${s.p50.toFixed(2).padStart(7)} ms   p99 ${s.p99.toFixed(2).padStart(7)} ms   mean ${s.mean.toFixed(2).padStart(7)} ms   ${s.opsPerSecond.toFixed(0).padStart(5)} ops/s`;
 }
 
+/**
+ * The two sides take turns in ROUNDS slices of the run (A B A B ...), so a
+ * change of machine load during the run falls on both alike.
+ */
+const ROUNDS = 4;
+
+async function compare(url: string, systemPath: string): Promise<{ anvil: Summary; python: Summary }> {
+  const a: number[] = [];
+  const p: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const slice = Math.ceil(OPS / ROUNDS);
+    a.push(...(await anvilSide(url, systemPath, slice)));
+    p.push(...(await sushySide(url, systemPath, slice)));
+  }
+  return { anvil: summarise(a.slice(0, OPS)), python: summarise(p.slice(0, OPS)) };
+}
+
 function report(title: string, anvil: Summary, python: Summary): void {
   console.log(title);
   console.log(row("Anvil Redfish driver", anvil));
@@ -108,17 +125,15 @@ function report(title: string, anvil: Summary, python: Summary): void {
 const sushy = await startSushyTools({ systems: [{ powerState: "On" }] });
 try {
   const systemPath = sushy.systems[0]!.path;
-  const anvil = summarise(await anvilSide(sushy.url, systemPath));
-  const python = summarise(await sushySide(sushy.url, systemPath));
-  report(`${OPS} power-status reads against one sushy-tools ${sushy.url} (fake driver), sequential, warm-up ${WARMUP}`, anvil, python);
+  const { anvil, python } = await compare(sushy.url, systemPath);
+  report(`${OPS} power-status reads against one sushy-tools ${sushy.url} (fake driver), sequential, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`, anvil, python);
 } finally {
   await sushy.stop();
 }
 
 const responder = await startResponder();
 try {
-  const anvil = summarise(await anvilSide(responder.url, "/redfish/v1/Systems/1"));
-  const python = summarise(await sushySide(responder.url, "/redfish/v1/Systems/1"));
+  const { anvil, python } = await compare(responder.url, "/redfish/v1/Systems/1");
   report(`${OPS} power-status reads against a static Redfish responder ${responder.url} (client overhead only)`, anvil, python);
 } finally {
   responder.stop();
