@@ -16,6 +16,8 @@ export interface ClientLease {
   readonly serverId: string;
   readonly bootFile: string;
   readonly siaddr: string;
+  /** Option 175 as hex when the client asked for it (udhcpc `-O 175`). */
+  readonly ipxeOption?: string;
 }
 
 function parseKv(text: string): Map<string, string> {
@@ -43,7 +45,7 @@ export async function udhcpcOnce(lab: NetnsLab, ns: string, o: UdhcpcOptions): P
   // udhcpc passes the lease in the environment of its script (busybox networking/udhcp/dhcpc.c).
   writeFileSync(
     script,
-    `#!/bin/sh\n[ "$1" = bound ] || exit 0\nprintf 'ip=%s\\nmask=%s\\nrouter=%s\\nlease=%s\\nserverid=%s\\nboot_file=%s\\nsiaddr=%s\\n' "$ip" "$subnet" "$router" "$lease" "$serverid" "$boot_file" "$siaddr" > ${out}\n`,
+    `#!/bin/sh\n[ "$1" = bound ] || exit 0\nprintf 'ip=%s\\nmask=%s\\nrouter=%s\\nlease=%s\\nserverid=%s\\nboot_file=%s\\nsiaddr=%s\\nopt175=%s\\n' "$ip" "$subnet" "$router" "$lease" "$serverid" "$boot_file" "$siaddr" "$opt175" > ${out}\n`,
   );
   chmodSync(script, 0o755);
   const tries = o.tries ?? 4;
@@ -61,6 +63,7 @@ export async function udhcpcOnce(lab: NetnsLab, ns: string, o: UdhcpcOptions): P
     serverId: kv.get("serverid") ?? "",
     bootFile: kv.get("boot_file") ?? "",
     siaddr: kv.get("siaddr") ?? "",
+    ipxeOption: kv.get("opt175") ?? "",
   };
 }
 

@@ -54,6 +54,8 @@ export interface DhcpConfigInput {
   readonly subnets?: readonly SubnetConfig[];
   /** Reservation mode: where pool bindings persist. Memory only when absent. */
   readonly leaseFile?: string;
+  /** fsync the lease file before each ACK (RFC 2131 §4.3.2 asks for stable storage). @default true */
+  readonly leaseFileFsync?: boolean;
   /** @default "0.0.0.0" */
   readonly listenAddress?: string;
   /** @default 67 */
@@ -87,6 +89,7 @@ export interface DhcpConfig {
   readonly ipxeNoProxyDhcp: boolean;
   readonly subnets: readonly ResolvedSubnet[];
   readonly leaseFile: string | undefined;
+  readonly leaseFileFsync: boolean;
   readonly listenAddress: string;
   readonly serverPort: number;
   readonly clientPort: number;
@@ -151,6 +154,7 @@ export function resolveConfig(input: DhcpConfigInput): DhcpConfig {
     ipxeNoProxyDhcp: input.ipxeNoProxyDhcp ?? input.mode === "reservation",
     subnets,
     leaseFile: input.leaseFile,
+    leaseFileFsync: input.leaseFileFsync ?? true,
     listenAddress: input.listenAddress === undefined ? "0.0.0.0" : ip(input.listenAddress, "listenAddress"),
     serverPort: port(input.serverPort, 67, "serverPort"),
     clientPort: port(input.clientPort, 68, "clientPort"),

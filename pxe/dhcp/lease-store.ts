@@ -42,11 +42,18 @@ export class LeaseStore {
   /** Completed file writes, for tests and metrics. */
   writes = 0;
 
-  private constructor(private readonly file: string | undefined) {}
+  private constructor(
+    private readonly file: string | undefined,
+    private readonly fsync: boolean,
+  ) {}
 
-  /** Opens (or starts) the store; a missing file is an empty store, a corrupt one an error. */
-  static async open(file: string | undefined): Promise<LeaseStore> {
-    const store = new LeaseStore(file);
+  /**
+   * Opens (or starts) the store; a missing file is an empty store, a corrupt
+   * one an error. `fsync: false` keeps the atomic rename (no torn file after
+   * a crash of the process) but may lose the last bindings on power loss.
+   */
+  static async open(file: string | undefined, opts: { fsync?: boolean } = {}): Promise<LeaseStore> {
+    const store = new LeaseStore(file, opts.fsync ?? true);
     if (!file) return store;
     let text: string;
     try {
@@ -186,7 +193,7 @@ export class LeaseStore {
     const fh = await open(tmp, "w", 0o600);
     try {
       await fh.writeFile(JSON.stringify(body));
-      await fh.sync();
+      if (this.fsync) await fh.sync();
     } finally {
       await fh.close();
     }

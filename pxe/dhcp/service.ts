@@ -23,7 +23,7 @@ export async function startDhcpService(cfg: DhcpConfig, backend: BootBackend, op
     case "off":
       return undefined;
     case "reservation":
-      handler = new ReservationHandler(cfg, backend, await LeaseStore.open(cfg.leaseFile));
+      handler = new ReservationHandler(cfg, backend, await LeaseStore.open(cfg.leaseFile, { fsync: cfg.leaseFileFsync }));
       ports = [cfg.serverPort];
       break;
     case "proxy":
