@@ -112,6 +112,7 @@ afterAll(async () => {
     // Every error message any test saw, with causes and stacks: none may carry the password.
     expect(messages.length).toBeGreaterThan(5);
     for (const m of messages) expect(m).not.toContain(SECRET);
+    expect(sim.process.tail(10_000)).not.toContain(SECRET);
   } finally {
     await sim?.stop();
   }

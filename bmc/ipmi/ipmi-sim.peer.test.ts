@@ -164,6 +164,13 @@ describe("the IPMI driver against OpenIPMI ipmi_sim with cipher suite 3", () => 
     expect(c.stats).toMatchObject({ sessionsOpened: 1, reopens: 0, retransmits: 0, dropped: 0 });
   });
 
+  it("serialises 20 concurrent calls on one client through one session", async () => {
+    const c = client();
+    const states = await Promise.all(Array.from({ length: 20 }, () => c.power.getPower()));
+    expect(new Set(states).size).toBe(1);
+    expect(c.stats).toMatchObject({ sessionsOpened: 1, retransmits: 0, stale: 0 });
+  });
+
   it("keeps an idle session alive with Get Device ID", async () => {
     const c = client({ keepaliveMs: 150 });
     await c.power.getPower();

@@ -3,13 +3,14 @@ import { randomBytes } from "node:crypto";
 import { decodeAsfPong, encodeAsfPing } from "./rmcp.js";
 import { DEFAULT_RETRY, UdpChannel, type RetryPolicy } from "./udp-channel.js";
 import type { IpmiTarget } from "./target.js";
+import { displayAddress } from "./client.js";
 import type { AsfPong } from "./rmcp.js";
 
 export async function presencePing(
   target: IpmiTarget,
   options: { retry?: Partial<RetryPolicy>; signal?: AbortSignal } = {},
 ): Promise<AsfPong> {
-  const channel = new UdpChannel(target.host, target.port, `ipmi://${target.host}:${target.port}`);
+  const channel = new UdpChannel(target.host, target.port, displayAddress(target));
   const tag = (randomBytes(1)[0] ?? 0) % 0xff;
   try {
     return await channel.exchange(
