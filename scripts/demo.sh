@@ -48,9 +48,9 @@ fi
 stop_kept
 mkdir -p "$state"
 : >"$state/demo.log"
-# setsid + nohup: the kept demo outlives this script and the terminal.
+# setsid -f + nohup: the kept demo outlives this script and the terminal.
 DEMO_READY_FILE="$state/ready" DEMO_PID_FILE="$state/demo.pid" \
-  setsid nohup node --import tsx e2e/demo/main.ts >>"$state/demo.log" 2>&1 </dev/null &
+  setsid -f nohup node --import tsx e2e/demo/main.ts >>"$state/demo.log" 2>&1 </dev/null
 tail -n +1 -f "$state/demo.log" &
 tailer=$!
 trap 'kill "$tailer" 2>/dev/null || true' EXIT
