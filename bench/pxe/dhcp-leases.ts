@@ -49,6 +49,8 @@ interface Result {
   readonly requestDrops: number;
   /** Datagrams the server's kernel discarded because the server did not read them fast enough. */
   rcvbufErrors?: number;
+  /** The same on perfdhcp's side: replies sent but never read by perfdhcp. */
+  clientRcvbufErrors?: number;
 }
 
 function parsePerfdhcp(server: string, out: string): Result {
@@ -76,8 +78,8 @@ async function main(): Promise<void> {
     const macFile = path.join(lab.dir, "macs.txt");
     writeFileSync(macFile, `${macs.join("\n")}\n`);
 
-    const rcvbufErrors = async (): Promise<number> => {
-      const lines = (await lab.exec(srv, "cat", ["/proc/net/snmp"])).stdout.split("\n").filter((l) => l.startsWith("Udp:"));
+    const rcvbufErrors = async (ns = srv): Promise<number> => {
+      const lines = (await lab.exec(ns, "cat", ["/proc/net/snmp"])).stdout.split("\n").filter((l) => l.startsWith("Udp:"));
       const [names, vals] = lines.map((l) => l.split(/\s+/));
       return Number(vals?.[names?.indexOf("RcvbufErrors") ?? -1] ?? NaN);
     };
@@ -91,11 +93,13 @@ async function main(): Promise<void> {
       // The same 2 s warm-up for every server (JIT, caches, first allocations), then the measured period.
       await run(2);
       const before = await rcvbufErrors();
+      const beforeClient = await rcvbufErrors(perf);
       let r = await run(SECONDS);
       // perfdhcp's multi-threaded mode sometimes aborts when a reply beats its own send timestamp; run again.
       for (let retry = 0; retry < 3 && /must not be greater than received/.test(r.stderr + r.stdout); retry++) r = await run(SECONDS);
       const result = parsePerfdhcp(server, r.stdout);
       result.rcvbufErrors = (await rcvbufErrors()) - before;
+      result.clientRcvbufErrors = (await rcvbufErrors(perf)) - beforeClient;
       if (Number.isNaN(result.exchangesPerSec)) console.error(`${server}: perfdhcp exited ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
       return result;
     };
@@ -122,7 +126,10 @@ async function main(): Promise<void> {
         hosts: macs.map((mac, i) => ({ mac, name: `bench/h${i}` })),
       });
       try {
-        return await perfdhcp(name);
+        const r = await perfdhcp(name);
+        const m = await anvil.metrics();
+        console.log(`  ${name} counters: received ${m.received}, replies ${JSON.stringify(m.replies)}, dropped ${JSON.stringify(m.dropped)}`);
+        return r;
       } finally {
         await anvil.stop();
       }
@@ -187,7 +194,7 @@ async function main(): Promise<void> {
         const r = await run();
         results.push(r);
         console.log(
-          `round ${round + 1} ${name.padEnd(8)} ${r.exchangesPerSec.toFixed(0).padStart(6)} exchanges/s  ${r.leasesPerSec.toFixed(0).padStart(6)} leases/s  drops DO ${r.discoverDrops.toFixed(1)}% RA ${r.requestDrops.toFixed(1)}%  server rcvbuf overflows ${r.rcvbufErrors}`,
+          `round ${round + 1} ${name.padEnd(8)} ${r.exchangesPerSec.toFixed(0).padStart(6)} exchanges/s  ${r.leasesPerSec.toFixed(0).padStart(6)} leases/s  drops DO ${r.discoverDrops.toFixed(1)}% RA ${r.requestDrops.toFixed(1)}%  rcvbuf overflows server ${r.rcvbufErrors} perfdhcp ${r.clientRcvbufErrors}`,
         );
       }
     }
