@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BmcError, BmcErrorCode, isBmcError } from "../errors.js";
 import type { BmcClient, BmcCredentials, BootOverride, BootOverrideState, PowerAction, PowerState } from "../types.js";
 import { deviceFor, selectorFor } from "./boot-device.js";
-import { cipherSuite } from "./cipher-suite.js";
+import { CIPHER_SUITE_17, CIPHER_SUITE_3, cipherSuite } from "./cipher-suite.js";
 import { getDeviceId, type DeviceId } from "./commands/app.js";
 import {
   BootParameter,
@@ -29,8 +29,12 @@ export interface IpmiClientOptions {
   readonly credentials: BmcCredentials;
   /** Deadline of one operation, retries and re-opens included. @default 30_000 */
   readonly timeoutMs?: number;
-  /** RMCP+ cipher suite: 3 (SHA-1) or 17 (SHA-256). @default 3 */
-  readonly cipherSuite?: 3 | 17;
+  /**
+   * RMCP+ cipher suite: 3 (SHA-1), 17 (SHA-256), or `auto`: offer 17 and fall
+   * back to 3 when the BMC refuses it (costs one round trip per client on
+   * BMCs without SHA-256). @default 3
+   */
+  readonly cipherSuite?: 3 | 17 | "auto";
   /** RAKP 1 name-only lookup instead of username/privilege lookup (§13.20). @default true */
   readonly nameOnlyLookup?: boolean;
   /** The BMC key KG (§13.31), when the BMC is configured with one. */
@@ -65,7 +69,7 @@ export function createIpmiClient(target: IpmiTarget, options: IpmiClientOptions)
     username: options.credentials.username,
     password: options.credentials.password,
     privilege,
-    suite: cipherSuite(options.cipherSuite ?? 3),
+    suites: options.cipherSuite === "auto" ? [CIPHER_SUITE_17, CIPHER_SUITE_3] : [cipherSuite(options.cipherSuite ?? 3)],
     nameOnlyLookup: options.nameOnlyLookup ?? true,
     ...(options.kg ? { kg: options.kg } : {}),
     retry: { ...DEFAULT_RETRY, ...options.retry },

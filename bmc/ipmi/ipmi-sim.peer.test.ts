@@ -226,6 +226,12 @@ describe("the IPMI driver against OpenIPMI ipmi_sim with cipher suite 3", () => 
     });
   });
 
+  it("falls back from cipher suite 17 to 3 with cipherSuite auto, once per client", async () => {
+    const c = client({ cipherSuite: "auto", retry: { attempts: 2, initialTimeoutMs: 200 } });
+    expect(await c.power.getPower()).toMatch(/on|off/);
+    expect(c.stats).toMatchObject({ cipherSuite: 3, sessionsOpened: 1 });
+  });
+
   it("answers the ASF presence ping with IPMI supported", async () => {
     expect(await presencePing({ host: sim.host, port: sim.port })).toMatchObject({ ipmiSupported: true });
   });

@@ -35,6 +35,15 @@ afterAll(async () => {
   }
 });
 
+it("negotiates cipher suite 17 with cipherSuite auto", async () => {
+  const before = (await bmc.calls()).length;
+  const c = createIpmiClient({ host: bmc.host, port: bmc.port }, { credentials: { username: bmc.username, password: bmc.password }, cipherSuite: "auto" });
+  clients.push(c);
+  expect(await c.power.getPower()).toMatch(/on|off/);
+  expect(c.stats.cipherSuite).toBe(17);
+  expect((await bmc.calls()).slice(before)).toEqual(expect.arrayContaining(["open session suite 17"]));
+});
+
 describe.each([3, 17] as const)("the IPMI driver against pyghmi's BMC with cipher suite %i", (suite) => {
   it("is a suite ipmitool itself establishes with this BMC", async () => {
     const before = (await bmc.calls()).length;

@@ -4,6 +4,7 @@
  * BMC dropped is re-opened transparently, and close() sends Close Session.
  */
 import { BmcError, BmcErrorCode, isBmcError } from "../errors.js";
+import type { CipherSuite } from "./cipher-suite.js";
 import type { IpmiCommand } from "./commands/command.js";
 import { closeSession, getDeviceId, setSessionPrivilegeLevel } from "./commands/app.js";
 import { IpmiDecodeError } from "./decode-error.js";
@@ -15,7 +16,9 @@ import { completionCodeError } from "./status-codes.js";
 import { PrivilegeLevel } from "./target.js";
 import { UdpChannel, type ChannelStats } from "./udp-channel.js";
 
-export interface SessionOptions extends HandshakeOptions {
+export interface SessionOptions extends Omit<HandshakeOptions, "suite"> {
+  /** Cipher suites to offer, in order of preference; the next is tried when the BMC refuses one. */
+  readonly suites: readonly CipherSuite[];
   readonly host: string;
   readonly port: number;
   /** Idle time after which a Get Device ID keeps the session open; 0 disables. @default 20_000 */
@@ -23,6 +26,8 @@ export interface SessionOptions extends HandshakeOptions {
 }
 
 export interface SessionStats extends ChannelStats {
+  /** The suite of the last session opened, 0 before the first. */
+  cipherSuite: number;
   sessionsOpened: number;
   reopens: number;
   keepalives: number;
@@ -45,10 +50,13 @@ export class RmcpPlusSession {
   private tail: Promise<unknown> = Promise.resolve();
   private keepalive: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly counters = { sessionsOpened: 0, reopens: 0, keepalives: 0 };
+  private readonly counters = { cipherSuite: 0, sessionsOpened: 0, reopens: 0, keepalives: 0 };
+  /** Suites still worth offering; one the BMC refused is not offered again by this client. */
+  private suites: readonly CipherSuite[];
 
   constructor(private readonly o: SessionOptions) {
     this.channel = new UdpChannel(o.host, o.port, o.where);
+    this.suites = o.suites;
   }
 
   get stats(): SessionStats {
@@ -65,7 +73,7 @@ export class RmcpPlusSession {
         return await this.send(live, command, signal);
       } catch (err) {
         // A BMC that dropped our session (restart, inactivity timeout) stays silent or answers
-        // garbage for the old session ID: open a new session once and resend (§6.12.6).
+        // garbage for the old session ID: open a new session once and resend.
         if (fresh || !(isBmcError(err, BmcErrorCode.Unreachable) || isBmcError(err, BmcErrorCode.ProtocolError))) throw err;
         this.live = undefined;
         this.counters.reopens++;
@@ -113,7 +121,7 @@ export class RmcpPlusSession {
 
   private async ensureOpen(signal: AbortSignal | undefined): Promise<Live> {
     if (this.live) return this.live;
-    const est = await openSession(this.channel, this.o, () => this.nextRqSeq(), signal);
+    const { est, suite } = await this.negotiate(signal);
     const live: Live = { ...est, privilege: PrivilegeLevel.USER, outbound: 0, inbound: new ReplayWindow() };
     // An RMCP+ session starts at User level whatever RAKP granted (§22.18); raise it like ipmitool does.
     if (this.o.privilege > PrivilegeLevel.USER) {
@@ -126,8 +134,22 @@ export class RmcpPlusSession {
       }
     }
     this.counters.sessionsOpened++;
+    this.counters.cipherSuite = suite.id;
     this.live = live;
     return live;
+  }
+
+  private async negotiate(signal: AbortSignal | undefined): Promise<{ est: Established; suite: CipherSuite }> {
+    for (;;) {
+      const [suite, ...rest] = this.suites;
+      if (suite === undefined) throw new Error("RmcpPlusSession: no cipher suite to offer");
+      try {
+        return { est: await openSession(this.channel, { ...this.o, suite }, () => this.nextRqSeq(), signal), suite };
+      } catch (err) {
+        if (rest.length === 0 || !isBmcError(err, BmcErrorCode.NotSupported)) throw err;
+        this.suites = rest;
+      }
+    }
   }
 
   private async raisePrivilege(live: Live, signal: AbortSignal | undefined): Promise<number> {

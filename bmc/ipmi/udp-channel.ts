@@ -1,9 +1,10 @@
 /**
  * One connected UDP socket to one BMC, with request/response exchanges that
- * retransmit on silence. RMCP over UDP has no delivery guarantee; IPMI leaves
- * retries to the remote console (IPMI v2.0 §6.12.6 "LAN Retries" and
- * §13.1.1). Packets that do not decode are counted and dropped, never
- * allowed to end an exchange early.
+ * retransmit on silence. RMCP over UDP has no delivery guarantee and IPMI
+ * leaves retries to the remote console; a retransmitted request keeps its
+ * rqSeq so the BMC can recognise the duplicate (IPMI v2.0 §13.8). Packets
+ * that do not decode are counted and dropped, never allowed to end an
+ * exchange early.
  */
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
