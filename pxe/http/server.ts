@@ -55,11 +55,14 @@ export class BootHttpServer {
     server.keepAliveTimeout = this.opts.keepAliveTimeoutMs ?? 65_000;
     server.headersTimeout = 30_000;
     server.requestTimeout = 0;
-    const failed = once(server, "error").then(([err]) => {
-      throw new PxeHttpError("PXE_HTTP_BIND_FAILED", `cannot listen on ${this.opts.address ?? "0.0.0.0"}:${this.opts.port ?? 8080}: ${(err as Error).message}`, { cause: err });
-    });
+    const listening = once(server, "listening");
     server.listen(this.opts.port ?? 8080, this.opts.address ?? "0.0.0.0");
-    await Promise.race([once(server, "listening"), failed]);
+    try {
+      // events.once rejects with the server's "error" event (EADDRINUSE, EACCES).
+      await listening;
+    } catch (err) {
+      throw new PxeHttpError("PXE_HTTP_BIND_FAILED", `cannot listen on ${this.opts.address ?? "0.0.0.0"}:${this.opts.port ?? 8080}: ${(err as Error).message}`, { cause: err });
+    }
     this.server = server;
     const a = server.address() as AddressInfo;
     return { address: a.address, port: a.port };

@@ -59,11 +59,14 @@ export class TftpServer {
     const socket = dgram.createSocket({ type: "udp4" });
     socket.on("message", (msg, rinfo) => this.onMessage(msg, rinfo));
     const bound = once(socket, "listening");
-    const failed = once(socket, "error").then(([err]) => {
-      throw new TftpServerError("TFTP_BIND_FAILED", `cannot bind TFTP ${this.opts.address ?? "0.0.0.0"}:${this.opts.port ?? 69}: ${(err as Error).message}`, { cause: err });
-    });
     socket.bind(this.opts.port ?? 69, this.opts.address ?? "0.0.0.0");
-    await Promise.race([bound, failed]);
+    try {
+      // events.once rejects with the socket's "error" event (EADDRINUSE, EACCES).
+      await bound;
+    } catch (err) {
+      socket.close();
+      throw new TftpServerError("TFTP_BIND_FAILED", `cannot bind TFTP ${this.opts.address ?? "0.0.0.0"}:${this.opts.port ?? 69}: ${(err as Error).message}`, { cause: err });
+    }
     socket.removeAllListeners("error");
     // A listening socket survives ICMP-triggered errors; a transfer's own socket handles its own.
     socket.on("error", () => undefined);
