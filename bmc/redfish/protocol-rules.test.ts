@@ -42,6 +42,7 @@ interface TwinState {
 
 let server: Server | undefined;
 let seen: Seen[] = [];
+let connections = 0;
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "Content-Type": "application/json", ...headers });
@@ -82,6 +83,8 @@ async function startTwin(init: Partial<TwinState> = {}): Promise<{ state: TwinSt
       route(state, entry, res);
     });
   });
+  connections = 0;
+  server.on("connection", () => (connections += 1));
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return { state, target: parseBmcAddress(`redfish+http://127.0.0.1:${port}${SYSTEM}`) as RedfishTarget };
@@ -242,6 +245,17 @@ describe("Redfish session authentication", () => {
     const bmc = createRedfishClient(target, { credentials });
     expect(await bmc.power.getPower()).toBe("off");
     expect(seen.filter((s) => s.url === SYSTEM).every((s) => s.basic && s.token === undefined)).toBe(true);
+  });
+});
+
+describe("Redfish connections", () => {
+  it("keeps one TCP connection alive across many calls", async () => {
+    const { target } = await startTwin();
+    const bmc = createRedfishClient(target, { credentials });
+    for (let i = 0; i < 20; i++) await bmc.power.getPower();
+    expect(seen.length).toBeGreaterThan(20);
+    expect(connections).toBe(1);
+    await bmc.close();
   });
 });
 
