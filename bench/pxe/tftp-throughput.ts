@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     lab.start(srv, {
       name: "dnsmasq",
       command: "/usr/sbin/dnsmasq",
-      args: ["--no-daemon", "--conf-file=/dev/null", "--port=0", "--listen-address=10.78.0.3", "--bind-interfaces", "--enable-tftp", `--tftp-root=${root}`, "--user=root", "--pid-file="],
+      args: ["--no-daemon", "--conf-file=/dev/null", "--port=0", "--listen-address=10.78.0.3", "--bind-interfaces", "--enable-tftp", `--tftp-root=${root}`, "--tftp-max=1000", "--user=root", "--pid-file="],
     });
     await new Promise((r) => setTimeout(r, 1000));
 
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
             rmSync(outDir, { recursive: true, force: true });
             if (!(complete || cut) || !identical || bytes === 0) {
               ok = false;
-              process.stderr.write(`${s.name} ${f.label} x${clients}: curl exit ${r.code}, identical=${identical} ${r.stderr.trim().split("\n")[0] ?? ""}\n`);
+              process.stderr.write(`${s.name} ${f.label} x${clients}: curl exit ${r.code}, ${bytes} bytes, identical=${identical} ${r.stderr.trim().split("\n")[0] ?? ""}\n`);
               break;
             }
             if (cut) partial = true;
