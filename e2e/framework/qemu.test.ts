@@ -3,7 +3,7 @@
  * boots the payload directly (`-kernel/-initrd`) on the lab's LAN, the
  * payload gets a lease from dnsmasq and reports to an HTTP recorder, then
  * powers off. Proves the pieces the network-boot tests stand on, without any
- * of Anvil's services.
+ * of Anvil's services. (OVMF is exercised by e2e/qemu-ipxe and e2e/pxe-vm.)
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bootLan, NETMASK, SERVER_IFACE, SERVER_IP, type BootLan } from "./boot-lan.js";
@@ -31,7 +31,6 @@ describe("a qemu VM booting the test payload", () => {
   it.each<{ firmware: Firmware; nic: NicModel; mac: string }>([
     { firmware: "bios", nic: "e1000", mac: "52:54:00:77:00:11" },
     { firmware: "bios", nic: "virtio-net-pci", mac: "52:54:00:77:00:12" },
-    { firmware: "uefi", nic: "e1000", mac: "52:54:00:77:00:13" },
   ])(
     "takes a dnsmasq lease and reports it over HTTP under $firmware with $nic, then powers off",
     async ({ firmware, nic, mac }) => {
