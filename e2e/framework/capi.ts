@@ -83,15 +83,14 @@ export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}
   const [healthPort, diagPort] = [await freeTcpPort(), await freeTcpPort()];
   const dir = path.join(cp.dir, `capi-core-${webhookPort}`);
   let manager: Supervised | undefined;
-  let webhookConfigNames: string[] = [];
+  let webhookConfigs: { kind: string; name: string }[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await manager?.stop();
       // A webhook configuration pointing at a dead server would make the API
       // server refuse every later write of those kinds.
-      for (const name of webhookConfigNames) {
-        const kind = name.includes("validating") ? "validatingwebhookconfiguration" : "mutatingwebhookconfiguration";
+      for (const { kind, name } of webhookConfigs) {
         await cp.kubectl(["delete", kind, name, "--ignore-not-found", "--wait=false"], { timeoutMs: 10_000 }).catch(() => undefined);
       }
       await rm(dir, { recursive: true, force: true });
@@ -124,7 +123,7 @@ export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}
     const hooks = (await readManifests(path.join(configDir, "webhook/manifests.yaml")))
       .filter(isWebhookConfiguration)
       .map((m) => pointWebhookConfigurationAt(m, webhook, NAME_PREFIX));
-    webhookConfigNames = hooks.map((h) => h.metadata?.name ?? "");
+    webhookConfigs = hooks.map((h) => ({ kind: (h.kind ?? "").toLowerCase(), name: h.metadata?.name ?? "" }));
     await cp.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=anvil-e2e", "-f", "-"], { input: toYaml(hooks) });
 
     const gates = Object.entries(opts.featureGates ?? {}).map(([k, v]) => `${k}=${String(v)}`);
