@@ -123,7 +123,13 @@ export function createIpmiClient(target: IpmiTarget, options: IpmiClientOptions)
             }
             case "off": {
               if (!(await powerOn(s))) return;
-              await session.run(chassisControl(ChassisControl.SoftShutdown), s);
+              try {
+                await session.run(chassisControl(ChassisControl.SoftShutdown), s);
+              } catch (err) {
+                // Soft-off is optional in Chassis Control (§28.3); a BMC without it gets the forced off at once.
+                if (!isBmcError(err, BmcErrorCode.NotSupported) && !isBmcError(err, BmcErrorCode.BmcError)) throw err;
+                return session.run(chassisControl(ChassisControl.PowerDown), s);
+              }
               // Keep a margin of the operation's deadline for the forced power down.
               const until = Math.min(Date.now() + (options.gracefulOffTimeoutMs ?? 15_000), deadline - 2_000);
               while (Date.now() < until) {

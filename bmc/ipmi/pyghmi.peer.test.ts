@@ -4,6 +4,8 @@
  * 3. Each suite is first proven with ipmitool -C <suite>, then every result
  * of Anvil's is cross-checked with ipmitool and the BMC's own state files.
  */
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ipmitool } from "../../e2e/framework/ipmi-sim.js";
 import { startPyghmiBmc, type PyghmiBmc } from "../../e2e/framework/pyghmi-bmc.js";
@@ -108,6 +110,23 @@ describe.each([3, 17] as const)("the IPMI driver against pyghmi's BMC with ciphe
     const c = client(suite);
     for (let i = 0; i < 50; i++) await c.power.getPower();
     expect(c.stats).toMatchObject({ sessionsOpened: 1, dropped: 0, retransmits: 0 });
+  });
+
+  it.each([
+    { soft: true, log: ["power shutdown"] },
+    { soft: false, log: ["power shutdown refused", "power off"] },
+  ])("powers off gracefully, or at once when soft-off is refused (soft-off offered: $soft)", async ({ soft, log }) => {
+    await bmc.setPower(true);
+    const knob = path.join(bmc.stateDir, "no-soft-off");
+    if (!soft) await writeFile(knob, "");
+    try {
+      const before = (await bmc.calls()).length;
+      await client(suite).power.setPower("off");
+      expect((await bmc.calls()).slice(before).filter((l) => l.startsWith("power"))).toEqual(log);
+      expect(await bmc.power()).toBe("off");
+    } finally {
+      await rm(knob, { force: true });
+    }
   });
 
   it("fails with AuthFailed on a wrong password", async () => {

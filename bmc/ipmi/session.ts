@@ -203,7 +203,7 @@ export class RmcpPlusSession {
       },
       { what: command.name, policy, signal },
     );
-    if (response.completionCode !== 0 && !command.acceptCodes?.includes(response.completionCode)) {
+    if (response.completionCode !== 0) {
       throw completionCodeError(command.name, response.completionCode, this.o.where);
     }
     try {

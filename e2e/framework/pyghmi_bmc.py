@@ -145,6 +145,10 @@ class FileBmc(bmc.Bmc):
         self._write("power", "0")
 
     def power_shutdown(self):
+        # A knob file makes this BMC one without soft-off: pyghmi answers 0xCC.
+        if os.path.exists(self._path("no-soft-off")):
+            self._log("power shutdown refused")
+            raise NotImplementedError
         self._log("power shutdown")
         self._write("power", "0")
 

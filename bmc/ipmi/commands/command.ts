@@ -7,6 +7,4 @@ export interface IpmiCommand<T> {
   readonly data: Uint8Array;
   /** Reads the response data after the completion code. */
   decode(data: Buffer): T;
-  /** Completion codes that are a normal answer rather than an error. */
-  readonly acceptCodes?: readonly number[];
 }
