@@ -1,0 +1,17 @@
+/**
+ * KindRefs of Anvil's own kinds, derived from their definitions in api/ so a
+ * group or plural is never spelled twice.
+ */
+import { AnvilClusterKind, AnvilMachineKind, BareMetalHostKind, HardwareDataKind, type DefinedKind } from "../../api/index.js";
+import type { KindRef } from "./object.js";
+
+export function kindRefOf<S, St>(k: DefinedKind<S, St>): KindRef {
+  const d = k.crd.spec;
+  const version = d.versions.find((v) => v.storage)?.name ?? d.versions[0]?.name ?? "";
+  return { group: d.group, version, kind: d.names.kind, plural: d.names.plural, namespaced: d.scope === "Namespaced" };
+}
+
+export const BareMetalHostRef = kindRefOf(BareMetalHostKind);
+export const HardwareDataRef = kindRefOf(HardwareDataKind);
+export const AnvilClusterRef = kindRefOf(AnvilClusterKind);
+export const AnvilMachineRef = kindRefOf(AnvilMachineKind);
