@@ -7,6 +7,7 @@ import { BmcAccessQueue, type AccessQueueOptions } from "./access-queue.js";
 import { createIpmiClient } from "./ipmi/index.js";
 import { createRedfishClient } from "./redfish/index.js";
 import { DriverRegistry } from "./registry.js";
+import type { RetryPolicy } from "./retry.js";
 import type { BmcClient, BmcConnectOptions } from "./types.js";
 
 export interface ConnectOptions extends BmcConnectOptions {
@@ -35,6 +36,14 @@ export function defaultRegistry(): DriverRegistry {
     );
 }
 
+/**
+ * Queue-level retries per driver. The IPMI driver retransmits lost datagrams
+ * itself (RMCP over UDP leaves retries to the remote console; IPMI v2.0 §13.8) and reports
+ * Unreachable only after its own attempts, so the queue adds none on top:
+ * a retry of its retries would turn a fast Unreachable into a late Timeout.
+ */
+const QUEUE_RETRY: Readonly<Record<string, RetryPolicy | undefined>> = { ipmi: { attempts: 1 } };
+
 let sharedQueue: BmcAccessQueue | undefined;
 let sharedRegistry: DriverRegistry | undefined;
 
@@ -54,7 +63,8 @@ export function connectBmc(options: ConnectOptions): Promise<BmcClient> {
     const registry = options.registry ?? (sharedRegistry ??= defaultRegistry());
     const bare = registry.create(options);
     const queue = options.queue ?? sharedAccessQueue();
-    return Promise.resolve(queue.wrap(bare, { timeoutMs: options.timeoutMs, powerTimeoutMs: options.powerTimeoutMs }));
+    const retry = QUEUE_RETRY[bare.driver];
+    return Promise.resolve(queue.wrap(bare, { timeoutMs: options.timeoutMs, powerTimeoutMs: options.powerTimeoutMs, ...(retry !== undefined ? { retry } : {}) }));
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }

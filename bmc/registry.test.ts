@@ -76,6 +76,17 @@ describe("connectBmc", () => {
     expect(fixture.callsOf("getPower")).toBe(4);
   });
 
+  it("adds no queue retries on top of the IPMI driver's own retransmissions", async () => {
+    const fixture = new FixtureBmc();
+    fixture.failNext("getPower", BmcErrorCode.Unreachable, { transient: true });
+    const asIpmi = { ...fixture, driver: "ipmi", power: fixture.power, close: () => fixture.close() };
+    const registry = new DriverRegistry().register("ipmi", () => asIpmi);
+    const bmc = await connectBmc({ address: "ipmi://127.0.0.1:6230", credentials, registry, queue: new BmcAccessQueue({ retry: { attempts: 3, baseDelayMs: 1 } }) });
+    const err = await bmc.power.getPower().catch((e: unknown) => e);
+    expect(isBmcError(err, BmcErrorCode.Unreachable)).toBe(true);
+    expect(fixture.callsOf("getPower")).toBe(1);
+  });
+
   it("rejects an unknown scheme with InvalidAddress", async () => {
     const err = await connectBmc({ address: "gopher://127.0.0.1", credentials }).catch((e: unknown) => e);
     expect(isBmcError(err, BmcErrorCode.InvalidAddress)).toBe(true);
