@@ -54,7 +54,7 @@ export interface DhcpConfigInput {
   readonly subnets?: readonly SubnetConfig[];
   /** Reservation mode: where pool bindings persist. Memory only when absent. */
   readonly leaseFile?: string;
-  /** fsync the lease file before each ACK (RFC 2131 §4.3.2 asks for stable storage). @default true */
+  /** fsync the lease file before each ACK (RFC 2131 §1.6: bindings survive server restarts). @default true */
   readonly leaseFileFsync?: boolean;
   /** @default "0.0.0.0" */
   readonly listenAddress?: string;

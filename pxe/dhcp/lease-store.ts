@@ -142,7 +142,11 @@ export class LeaseStore {
     this.set({ mac, ip, state: "offered", expiresAt: now + OFFER_HOLD_MS });
   }
 
-  /** Binds and waits until the binding is on disk (RFC 2131 §4.3.2: commit before the ACK). */
+  /**
+   * Binds and waits until the binding is on disk, so a restart never hands the
+   * address to a second client (RFC 2131 §1.6 design goals: one client per
+   * address, configuration kept across server restarts).
+   */
   bind(mac: string, ip: number, expiresAt: number): Promise<void> {
     this.set({ mac, ip, state: "bound", expiresAt });
     return this.persist();
