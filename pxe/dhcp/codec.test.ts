@@ -50,7 +50,7 @@ describe("decodeDhcp", () => {
     expect(p.options.get(Opt.ClientNdi)).toEqual(Buffer.from([1, 2, 1]));
   });
 
-  it("skips pad options and concatenates repeated options in order (RFC 3396 §7)", () => {
+  it("skips pad options and concatenates repeated options in order (RFC 3396)", () => {
     const p = decodeDhcp(handMadeDiscover("00 350101 00 0c03616263 0c03646566 ff"));
     expect(p.options.get(Opt.Hostname)?.toString()).toBe("abcdef");
   });
@@ -149,7 +149,7 @@ describe("encodeDhcp", () => {
     expect([...bytes.subarray(240, 244)]).toEqual([53, 1, 2, 255]);
   });
 
-  it("splits an option longer than 255 octets into consecutive instances (RFC 3396 §5)", () => {
+  it("splits an option longer than 255 octets into consecutive instances (RFC 3396)", () => {
     const long = Buffer.alloc(300, 0x41);
     const bytes = encodeDhcp(reply(new Map([[Opt.MessageType, Buffer.from([2])], [Opt.Hostname, long]])), 1000);
     expect(bytes[243]).toBe(Opt.Hostname);

@@ -40,7 +40,7 @@ type Field = "options" | "file" | "sname";
 
 /**
  * Reads the options of one field into `into`, concatenating repeated codes
- * (RFC 3396 §7). Returns the overload value when the options field carried
+ * (RFC 3396). Returns the overload value when the options field carried
  * option 52. `requireEnd` applies to the options field (RFC 2131 §4.1: the
  * options end with option 255); in `file`/`sname` the field's end also ends them.
  */
@@ -94,7 +94,7 @@ export function decodeDhcp(buf: Buffer): DhcpPacket {
     if (v < 1 || v > 3) throw new DhcpDecodeError("DHCP_BAD_OVERLOAD", "option 52 must be one octet 1, 2 or 3");
     overload = v;
   }
-  // RFC 3396 §7: the aggregate buffer is the options field, then 'file', then 'sname'.
+  // RFC 3396: the aggregate buffer is the options field, then 'file', then 'sname'.
   if (overload & 1) readOptions(buf, FILE_OFFSET, FILE_OFFSET + FILE_LENGTH, "file", options);
   if (overload & 2) readOptions(buf, SNAME_OFFSET, SNAME_OFFSET + SNAME_LENGTH, "sname", options);
 

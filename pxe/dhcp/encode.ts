@@ -1,6 +1,6 @@
 /**
  * DHCP encoder: writes the BOOTP header and the options, splitting long
- * options into several instances (RFC 3396 §5) and spilling into `file` and
+ * options into several instances (RFC 3396) and spilling into `file` and
  * `sname` with option 52 when the options field is full (RFC 2132 §9.3).
  */
 import { DhcpEncodeError } from "./errors.js";
@@ -22,7 +22,7 @@ export const DEFAULT_MAX_MESSAGE = 548;
 /** RFC 1542 §2.1: a BOOTP message is at least 300 octets; some relays and ROMs drop shorter ones. */
 const MIN_MESSAGE = 300;
 
-/** One TLV instance: at most 255 octets of an option's value (RFC 3396 §5). */
+/** One TLV instance: at most 255 octets of an option's value (RFC 3396). */
 interface Tlv {
   readonly code: number;
   readonly value: Buffer;
@@ -107,7 +107,7 @@ export function encodeDhcp(msg: DhcpMessage, maxMessage = DEFAULT_MAX_MESSAGE): 
   const overloadSname = msg.sname === "";
   const overload = (overloadFile ? 1 : 0) | (overloadSname ? 2 : 0);
   if (overload === 0) throw new DhcpEncodeError("DHCP_REPLY_TOO_LARGE", `${needed} octets of options do not fit in ${optionsSpace}`);
-  // RFC 3396 §7: fill in the order the client reassembles — options, file, sname.
+  // RFC 3396: fill in the order the client reassembles — options, file, sname.
   const areas: Area[] = [{ start: OPTIONS_OFFSET + 3, end: limit - 1, pos: OPTIONS_OFFSET + 3 }];
   if (overloadFile) areas.push({ start: FILE_OFFSET, end: FILE_OFFSET + FILE_LENGTH - 1, pos: FILE_OFFSET });
   if (overloadSname) areas.push({ start: SNAME_OFFSET, end: SNAME_OFFSET + SNAME_LENGTH - 1, pos: SNAME_OFFSET });
