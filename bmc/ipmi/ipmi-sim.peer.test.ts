@@ -174,7 +174,7 @@ describe("the IPMI driver against OpenIPMI ipmi_sim with cipher suite 3", () => 
   it("keeps an idle session alive with Get Device ID", async () => {
     const c = client({ keepaliveMs: 150 });
     await c.power.getPower();
-    await sleep(700);
+    await sleep(1_000);
     expect(c.stats.keepalives).toBeGreaterThanOrEqual(3);
     await c.power.getPower();
     expect(c.stats.sessionsOpened).toBe(1);

@@ -6,7 +6,7 @@
  * `ipmitool()` runs Debian's ipmitool against it for cross-checks.
  */
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import dgram from "node:dgram";
 import os from "node:os";
 import path from "node:path";
@@ -87,7 +87,6 @@ export async function startIpmiSim(o: IpmiPeerOptions): Promise<IpmiPeer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "anvil-ipmi-sim-"));
   const stateDir = path.join(dir, "state");
   const simDir = path.join(dir, "sim");
-  await chmod(CHASSIS_SCRIPT, 0o755);
   await mkdir(stateDir);
   await mkdir(simDir);
   await writeFile(path.join(stateDir, "power"), "0\n");
