@@ -40,9 +40,8 @@ type Field = "options" | "file" | "sname";
 
 /**
  * Reads the options of one field into `into`, concatenating repeated codes
- * (RFC 3396). Returns the overload value when the options field carried
- * option 52. `requireEnd` applies to the options field (RFC 2131 §4.1: the
- * options end with option 255); in `file`/`sname` the field's end also ends them.
+ * (RFC 3396). The options field must end with option 255 (RFC 2131 §4.1);
+ * in an overloaded `file`/`sname` the field's end also ends them.
  */
 function readOptions(buf: Buffer, start: number, end: number, field: Field, into: Map<number, Buffer>): void {
   let i = start;
