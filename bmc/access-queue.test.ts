@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { BmcAccessQueue } from "./access-queue.js";
 import { BmcErrorCode, isBmcError } from "./errors.js";
@@ -63,6 +64,13 @@ describe("BmcAccessQueue", () => {
     const client = new BmcAccessQueue({ timeoutMs: 10_000 }).wrap(bmc);
     const err = await client.power.getPower(AbortSignal.timeout(30)).catch((e: unknown) => e);
     expect(isBmcError(err, BmcErrorCode.Timeout)).toBe(true);
+  });
+
+  it("leaves no listener on a long-lived caller signal once calls finish", async () => {
+    const shutdown = new AbortController();
+    const client = new BmcAccessQueue().wrap(new FixtureBmc());
+    for (let i = 0; i < 50; i++) await client.power.getPower(shutdown.signal);
+    expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(0);
   });
 
   it("runs one operation at a time per BMC", async () => {

@@ -29,6 +29,28 @@ interface Lane {
   users: number;
 }
 
+/**
+ * A signal that aborts at `timeoutMs` or when `outer` does. Hand-made rather
+ * than AbortSignal.any so a long-lived caller signal (a manager's shutdown
+ * signal passed to every call) does not collect one dependant per call:
+ * `release` detaches the listener and clears the timer.
+ */
+function deadlineSignal(timeoutMs: number, outer: AbortSignal | undefined): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("deadline", "TimeoutError")), timeoutMs);
+  timer.unref();
+  const onOuter = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted === true) onOuter();
+  else outer?.addEventListener("abort", onOuter, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onOuter);
+    },
+  };
+}
+
 export class BmcAccessQueue {
   private readonly global: PQueue;
   private readonly lanes = new Map<string, Lane>();
@@ -53,8 +75,7 @@ export class BmcAccessQueue {
     opts: { timeoutMs?: number; retry?: RetryPolicy | false; signal?: AbortSignal | undefined } = {},
   ): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs ?? 30_000;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = opts.signal !== undefined ? AbortSignal.any([deadline, opts.signal]) : deadline;
+    const { signal, release } = deadlineSignal(timeoutMs, opts.signal);
     const describe = (): string => `${what} on ${key} (deadline ${timeoutMs} ms)`;
     const retry = opts.retry === false ? { attempts: 1 } : (opts.retry ?? this.options.retry);
     const lane = this.enter(key);
@@ -68,6 +89,7 @@ export class BmcAccessQueue {
       if (signal.aborted) throw new BmcError(BmcErrorCode.Timeout, `${describe()} expired while waiting for its turn`, { transient: true });
       throw err;
     } finally {
+      release();
       this.leave(key, lane);
     }
   }
