@@ -1,0 +1,129 @@
+/**
+ * Leader election between Managers on one real kube-apiserver: only the
+ * leader reconciles; a leader that stops renewing (as after SIGKILL) is
+ * replaced after the lease duration; a graceful stop hands over at once; a
+ * leader whose Lease is taken stops reconciling within its renew deadline.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startControlPlane, type ControlPlane } from "../../e2e/framework/control-plane.js";
+import type { Lease } from "./leader-election.js";
+import { Manager } from "./manager.js";
+import { ConfigMapKind, LeaseKind, type KubeObject } from "./object.js";
+
+const LEASE = { namespace: "default", name: "anvil-test-manager", leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
+
+interface Replica {
+  readonly id: string;
+  readonly mgr: Manager;
+  readonly stop: AbortController;
+  readonly done: Promise<void>;
+  readonly reconciled: string[];
+}
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (!(await fn())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(25);
+  }
+  return Date.now() - t0;
+}
+
+describe("leader election between managers", () => {
+  let cp: ControlPlane;
+  const replicas: Replica[] = [];
+
+  function replica(id: string, releaseOnCancel = true): Replica {
+    const mgr = new Manager({
+      kubeConfig: cp.kubeConfig(),
+      probes: { port: 0 },
+      resyncMs: 0,
+      leaderElection: { ...LEASE, identity: id, releaseOnCancel },
+    });
+    const reconciled: string[] = [];
+    const cms = mgr.informer<KubeObject>(ConfigMapKind, { labelSelector: "anvil.test/le=yes" });
+    mgr.addController({ name: "cm", for: cms, reconcile: async (key) => (reconciled.push(key), { kind: "done" }) });
+    const stop = new AbortController();
+    const r = { id, mgr, stop, done: mgr.start(stop.signal), reconciled };
+    replicas.push(r);
+    return r;
+  }
+
+  const leaseHolder = async (): Promise<string | undefined> =>
+    (await replicas[0]!.mgr.client<Lease>(LeaseKind).get("default", LEASE.name)).spec?.holderIdentity;
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+  });
+  afterAll(async () => {
+    for (const r of replicas) r.stop.abort();
+    await Promise.all(replicas.map((r) => r.done.catch(() => undefined)));
+    await cp?.stop();
+  });
+
+  it("lets exactly one of two replicas reconcile", async () => {
+    const a = replica("replica-a", false);
+    await until("a to lead", () => a.mgr.isLeader(), 10_000);
+    const b = replica("replica-b");
+    await until("b's caches", () => b.mgr.hasSynced(), 10_000);
+    const core = a.mgr.client<KubeObject>(ConfigMapKind);
+    for (let i = 0; i < 5; i++) await core.create({ metadata: { name: `le-${i}`, namespace: "default", labels: { "anvil.test/le": "yes" } } });
+    await until("a to reconcile all five", () => new Set(a.reconciled).size === 5, 10_000);
+    await sleep(1_000);
+    expect(b.mgr.isLeader()).toBe(false);
+    expect(b.reconciled).toEqual([]);
+    expect(await leaseHolder()).toBe("replica-a");
+    // A healthy standby is ready: it can take over at any moment.
+    expect((await fetch(`http://127.0.0.1:${b.mgr.probeAddress?.port}/readyz`)).status).toBe(200);
+  });
+
+  it("hands over after about the lease duration when the leader stops renewing without releasing", async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    // What a SIGKILL looks like from outside: no release, no more renewals.
+    a.stop.abort();
+    const stoppedAt = Date.now();
+    await a.done;
+    expect(await leaseHolder()).toBe("replica-a");
+    await until("b to lead", () => b.mgr.isLeader(), LEASE.leaseDurationMs * 3);
+    const took = Date.now() - stoppedAt;
+    console.log(`standby took over ${took} ms after the leader stopped renewing (lease ${LEASE.leaseDurationMs} ms)`);
+    // b counts the lease from when it last saw a renewal, at most ~1.1 s before a stopped.
+    expect(took).toBeGreaterThan(LEASE.leaseDurationMs - 2 * 2.2 * LEASE.retryPeriodMs);
+    expect(took).toBeLessThan(LEASE.leaseDurationMs + 2 * 2.2 * LEASE.retryPeriodMs + 1_000);
+    expect(await leaseHolder()).toBe("replica-b");
+    const core = b.mgr.client<KubeObject>(ConfigMapKind);
+    await core.create({ metadata: { name: "le-after-b", namespace: "default", labels: { "anvil.test/le": "yes" } } });
+    await until("b to reconcile", () => b.reconciled.includes("default/le-after-b"), 10_000);
+  });
+
+  it("hands over at once when the leader stops gracefully and releases the Lease", async () => {
+    const b = replicas[1]!;
+    const c = replica("replica-c");
+    await until("c's caches", () => c.mgr.hasSynced(), 10_000);
+    b.stop.abort();
+    const stoppedAt = Date.now();
+    await b.done;
+    await until("c to lead", () => c.mgr.isLeader(), LEASE.leaseDurationMs);
+    const took = Date.now() - stoppedAt;
+    console.log(`standby took over ${took} ms after a graceful release`);
+    expect(took).toBeLessThan(LEASE.leaseDurationMs - 1_000);
+    const lease = await c.mgr.client<Lease>(LeaseKind).get("default", LEASE.name);
+    expect(lease.spec).toMatchObject({ holderIdentity: "replica-c", leaseTransitions: 2 });
+  });
+
+  it("stops reconciling within the renew deadline when someone else takes the Lease", async () => {
+    const c = replicas[2]!;
+    const leases = c.mgr.client<Lease>(LeaseKind);
+    const current = await leases.get("default", LEASE.name);
+    const now = new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+    await leases.update({ ...current, spec: { ...current.spec, holderIdentity: "intruder", leaseDurationSeconds: 30, renewTime: now } });
+    const took = await until("c to step down", () => !c.mgr.isLeader(), LEASE.renewDeadlineMs + 3 * LEASE.retryPeriodMs);
+    console.log(`leader stepped down ${took} ms after losing its Lease (renew deadline ${LEASE.renewDeadlineMs} ms)`);
+    const before = c.reconciled.length;
+    const core = c.mgr.client<KubeObject>(ConfigMapKind);
+    await core.create({ metadata: { name: "le-after-loss", namespace: "default", labels: { "anvil.test/le": "yes" } } });
+    await sleep(1_000);
+    expect(c.reconciled.slice(before)).not.toContain("default/le-after-loss");
+  });
+});
