@@ -1,0 +1,69 @@
+/**
+ * A real iPXE (qemu's NIC ROM under SeaBIOS) against Anvil's DHCP in
+ * reservation mode: it must be recognised as iPXE, get the HTTP script URL
+ * and ask for it. The time from qemu start to that first HTTP request is the
+ * figure the `no-pxedhcp` option (175.176) and the IPv6 router advertisement
+ * exist to shrink; both variants are measured and printed.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startAnvilDhcp } from "../../e2e/framework/anvil-dhcp.js";
+import { bootLan, SERVER_IFACE, SERVER_IP, type BootLan } from "../../e2e/framework/boot-lan.js";
+import { startRouterAdvertiser } from "../../e2e/framework/dnsmasq.js";
+import { startHttpRecorder } from "../../e2e/framework/http-recorder.js";
+import { NetnsLab } from "../../e2e/framework/netns.js";
+import { startVm } from "../../e2e/framework/qemu.js";
+
+const VM_TIMEOUT_MS = 90_000;
+const MAC = "52:54:00:77:0d:01";
+
+describe("iPXE in a qemu VM against Anvil's DHCP", () => {
+  let lab: NetnsLab;
+  let net: BootLan;
+
+  beforeEach(async () => {
+    lab = new NetnsLab();
+    net = await bootLan(lab);
+  });
+
+  afterEach(async () => {
+    await lab.cleanup();
+  });
+
+  it.each<{ variant: string; noPxeDhcp: boolean }>([
+    { variant: "with no-pxedhcp", noPxeDhcp: true },
+    { variant: "without no-pxedhcp", noPxeDhcp: false },
+  ])(
+    "leases to the BIOS VM's iPXE and sends it to the script URL ($variant)",
+    async ({ noPxeDhcp }) => {
+      await startRouterAdvertiser(lab, net.srv, SERVER_IFACE);
+      const http = await startHttpRecorder(lab, net.srv, SERVER_IP, 8080);
+      const anvil = await startAnvilDhcp(lab, net.srv, {
+        dhcp: {
+          mode: "reservation",
+          serverAddress: SERVER_IP,
+          httpBaseUrl: `http://${SERVER_IP}:8080`,
+          scriptUrl: `http://${SERVER_IP}:8080/boot/{mac}.ipxe`,
+          ipxeNoProxyDhcp: noPxeDhcp,
+          subnets: [{ cidr: "10.77.0.0/24", pool: { start: "10.77.0.100", end: "10.77.0.150" }, router: SERVER_IP }],
+        },
+        hosts: [{ mac: MAC, name: "default/vm", boot: { kind: "local-disk" } }],
+      });
+      const tap = await net.addTap("tap0");
+      const vm = startVm(lab, net.lan, { name: "ipxe-bios", firmware: "bios", tap, mac: MAC });
+      const first = await http
+        // iPXE percent-encodes the colons of the MAC in the URL path.
+        .next((r) => decodeURIComponent(r.path) === `/boot/${MAC}.ipxe`, VM_TIMEOUT_MS, () => (vm.process.child.exitCode !== null ? "qemu exited" : undefined))
+        .catch((err: unknown) => {
+          throw new Error(`${String(err)}\nanvil:\n${anvil.process.tail(20)}\nrequests: ${JSON.stringify(http.requests())}`);
+        });
+      const ms = first.at - vm.startedAt;
+      const m = await anvil.metrics();
+      expect(m.replies.OFFER).toBeGreaterThanOrEqual(1);
+      expect(m.replies.ACK).toBeGreaterThanOrEqual(1);
+      expect(first.remote).toMatch(/10\.77\.0\.1\d\d/);
+      console.info(`BIOS iPXE, Anvil DHCP ${noPxeDhcp ? "with" : "without"} no-pxedhcp, RA on: first HTTP request ${ms} ms after qemu start`);
+      await vm.stop();
+    },
+    VM_TIMEOUT_MS + 60_000,
+  );
+});
