@@ -9,6 +9,9 @@
  *    boots first): DHCP → TFTP ipxe.efi (EDK2's blksize/windowsize/tsize
  *    abort dance) → iPXE → DHCP → Anvil's scripts → kernel + initrd → report.
  *
+ * A third VM boots in proxy mode: dnsmasq (the site's DHCP server) leases its
+ * address, Anvil's ProxyDHCP adds the boot information (skipped: see below).
+ *
  * The LAN has an IPv6 router (RA-only dnsmasq): without one iPXE waits ~13 s
  * before booting, which Anvil's DHCPv4 cannot prevent. Times are printed.
  */
@@ -17,12 +20,12 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAnvilBoot, type AnvilBoot } from "./framework/anvil-boot.js";
 import { bootLan, SERVER_IFACE, SERVER_IP, type BootLan } from "./framework/boot-lan.js";
-import { startRouterAdvertiser } from "./framework/dnsmasq.js";
+import { startDnsmasq, startRouterAdvertiser } from "./framework/dnsmasq.js";
 import { startHttpRecorder, type HttpRecorder } from "./framework/http-recorder.js";
 import { NetnsLab } from "./framework/netns.js";
 import type { Firmware, NicModel } from "./framework/qemu.js";
 import { testBootPayload, tokenDigest } from "./framework/test-initramfs.js";
-import { timedBoot } from "./framework/timed-boot.js";
+import { timedBoot, type TimedBoot } from "./framework/timed-boot.js";
 
 const VM_TIMEOUT_MS = 150_000;
 
@@ -67,6 +70,27 @@ function events(anvil: AnvilBoot): LogEvent[] {
     .map((l) => JSON.parse(l) as LogEvent);
 }
 
+/** The payload's report and Anvil's own logs agree that `m` booted through Anvil's services. */
+function expectBootedThroughAnvil(anvil: AnvilBoot, m: Machine, boot: TimedBoot, addr: string | RegExp): void {
+  expect(boot.report).toMatchObject({
+    result: "ok",
+    mac: m.mac,
+    bootif: `01-${m.mac.replaceAll(":", "-")}`,
+    tokensum: tokenDigest(m.token),
+  });
+  expect(boot.report.addr).toMatch(addr);
+  const ip = boot.report.addr.split("/")[0] ?? "";
+  expect(boot.reportFrom).toBe(ip);
+  expect(boot.exitCode).toBe(0);
+
+  const mine = events(anvil).filter((e) => e.remote === ip || e.remote === `::ffff:${ip}` || e.client?.startsWith(`${ip}:`));
+  const httpPaths = mine.filter((e) => e.event === "http" && e.status === 200).map((e) => e.path);
+  expect(httpPaths).toEqual(expect.arrayContaining(["/boot.ipxe", `/ipxe/${m.mac.replaceAll(":", "-")}`, "/assets/vmlinuz", "/assets/initramfs.gz"]));
+  for (const f of m.tftpFiles) {
+    expect(mine.some((e) => e.event === "transfer-end" && e.file === f && e.outcome === "completed")).toBe(true);
+  }
+}
+
 describe("qemu VMs network-booting through Anvil's boot service", () => {
   let lab: NetnsLab;
   let net: BootLan;
@@ -106,27 +130,67 @@ describe("qemu VMs network-booting through Anvil's boot service", () => {
         timeoutMs: VM_TIMEOUT_MS,
       });
 
-      expect(boot.report).toMatchObject({
-        result: "ok",
-        mac: m.mac,
-        addr: `${m.ip}/24`,
-        bootif: `01-${m.mac.replaceAll(":", "-")}`,
-        tokensum: tokenDigest(m.token),
-      });
-      expect(boot.reportFrom).toBe(m.ip);
-      expect(boot.exitCode).toBe(0);
-
-      const mine = events(anvil).filter((e) => e.remote === m.ip || e.remote === `::ffff:${m.ip}` || e.client?.startsWith(`${m.ip}:`));
-      const httpPaths = mine.filter((e) => e.event === "http" && e.status === 200).map((e) => e.path);
-      expect(httpPaths).toEqual(
-        expect.arrayContaining(["/boot.ipxe", `/ipxe/${m.mac.replaceAll(":", "-")}`, "/assets/vmlinuz", "/assets/initramfs.gz"]),
-      );
-      for (const f of m.tftpFiles) {
-        expect(mine.some((e) => e.event === "transfer-end" && e.file === f && e.outcome === "completed")).toBe(true);
-      }
+      expectBootedThroughAnvil(anvil, m, boot, `${m.ip}/24`);
       console.info(
         `${m.firmware}: first HTTP request ${boot.firstHttpMs} ms after VM start, report ${boot.reportMs} ms (guest uptime ${boot.report.uptime} s)`,
       );
+    },
+    VM_TIMEOUT_MS + 60_000,
+  );
+});
+
+describe("a qemu VM network-booting through Anvil's ProxyDHCP beside dnsmasq", () => {
+  const m: Machine = { ...MACHINES[0]!, mac: "52:54:00:77:20:03", token: randomBytes(16).toString("hex") };
+  let lab: NetnsLab;
+  let net: BootLan;
+  let anvil: AnvilBoot;
+  let recorder: HttpRecorder;
+
+  beforeAll(async () => {
+    lab = new NetnsLab();
+    try {
+      net = await bootLan(lab);
+      await startRouterAdvertiser(lab, net.srv, SERVER_IFACE);
+      // The site's own DHCP server: addresses only, no boot information.
+      const site = await net.addServer("site", "10.77.0.2/24");
+      await startDnsmasq(lab, site, { name: "site-dnsmasq", iface: "eth0", rangeStart: "10.77.0.100", rangeEnd: "10.77.0.150" });
+      recorder = await startHttpRecorder(lab, net.srv, SERVER_IP, 8081);
+      anvil = await startAnvilBoot(net, testBootPayload(), {
+        hosts: [m],
+        kernelArgs: `console=ttyS0 quiet anvil.report=${recorder.url("/report")}`,
+        dhcpMode: "proxy",
+      });
+    } catch (err) {
+      await lab.cleanup();
+      throw err;
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await lab.cleanup();
+  });
+
+  // Skipped: fails today. Anvil's ProxyDHCP OFFER/ACK for an iPXE client carries
+  // the script URL in `file` but siaddr 0.0.0.0 (pxe/dhcp/reply.ts sets siaddr
+  // only for TFTP choices), and Debian's iPXE (1.0.0+git-20190125) accepts a
+  // ProxyDHCP reply only with a non-zero next-server AND a boot file
+  // (iPXE src/net/udp/dhcp.c dhcp_has_pxeopts): it retries the port-4011
+  // request, gives up and says "Nothing to boot". EDK2's PXE client does
+  // accept Anvil's proxy offer. Un-skip once proxy replies set siaddr.
+  it.skip(
+    "takes its address from dnsmasq and its boot script from Anvil, and boots the test payload (BIOS)",
+    async () => {
+      const tap = await net.addTap("tapproxy");
+      const boot = await timedBoot({
+        net,
+        tap,
+        recorder,
+        vm: { name: "anvil-proxy-bios", firmware: m.firmware, nic: m.nic, nicRom: m.nicRom, mac: m.mac },
+        firstHttp: { file: anvil.process.logFile, pattern: anvil.firstHttpPattern(), lineTime: anvil.lineTime },
+        timeoutMs: VM_TIMEOUT_MS,
+      });
+      expectBootedThroughAnvil(anvil, m, boot, /^10\.77\.0\.(1[0-4]\d|150)\/24$/);
+      console.info(`proxy/bios: first HTTP request ${boot.firstHttpMs} ms after VM start, report ${boot.reportMs} ms`);
     },
     VM_TIMEOUT_MS + 60_000,
   );

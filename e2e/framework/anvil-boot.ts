@@ -25,15 +25,19 @@ export interface AnvilBootOptions {
   readonly kernelArgs: string;
   /** @default 8080 */
   readonly httpPort?: number;
-  /** Tell iPXE to skip the ProxyDHCP wait (option 175.176). @default true */
-  readonly ipxeNoProxyDhcp?: boolean;
+  /**
+   * `reservation`: Anvil is the LAN's DHCP server and hands out the hosts'
+   * reserved addresses. `proxy`: another server leases addresses and Anvil
+   * adds only boot information (ProxyDHCP). @default "reservation"
+   */
+  readonly dhcpMode?: "reservation" | "proxy";
 }
 
 export interface AnvilBoot {
   readonly process: Supervised;
   readonly configFile: string;
-  /** Matches the access-log line of the first HTTP request a machine makes (its entry script). */
-  firstHttpPattern(ip: string): RegExp;
+  /** Matches the access-log line of the entry-script request from `ip` (from anyone when absent). */
+  firstHttpPattern(ip?: string): RegExp;
   /** `Date.now()`-comparable time of a JSON log line (its `ts`). */
   readonly lineTime: (line: string) => number | undefined;
 }
@@ -62,12 +66,10 @@ export async function startAnvilBoot(net: BootLan, payload: TestBootPayload, o: 
     JSON.stringify({
       serverAddress: SERVER_IP,
       hostsFile: "hosts.yaml",
-      dhcp: {
-        mode: "reservation",
-        subnets: [{ cidr: "10.77.0.0/24", router: SERVER_IP }],
-        leaseFile: "leases.json",
-        ipxeNoProxyDhcp: o.ipxeNoProxyDhcp ?? true,
-      },
+      dhcp:
+        o.dhcpMode === "proxy"
+          ? { mode: "proxy" }
+          : { mode: "reservation", subnets: [{ cidr: "10.77.0.0/24", router: SERVER_IP }], leaseFile: "leases.json" },
       tftp: {},
       http: { port: o.httpPort ?? 8080, assetsDir: "assets" },
       ramdisk: { kernelArgs: o.kernelArgs },
@@ -82,7 +84,7 @@ export async function startAnvilBoot(net: BootLan, payload: TestBootPayload, o: 
     process: proc,
     configFile,
     firstHttpPattern: (ip) =>
-      new RegExp(`^(?=.*"event":"http")(?=.*"path":"/boot\\.ipxe")(?=.*"remote":"(::ffff:)?${ip.replaceAll(".", "\\.")}")`),
+      new RegExp(`^(?=.*"event":"http")(?=.*"path":"/boot\\.ipxe")(?=.*"remote":"(::ffff:)?${ip === undefined ? '[^"]+' : ip.replaceAll(".", "\\.")}")`),
     lineTime: (line) => {
       // The access log is written when the response ends: its start is `ts` minus the handling time.
       try {

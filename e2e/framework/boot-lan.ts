@@ -19,12 +19,18 @@ export interface BootLan {
   readonly lan: string;
   /** Creates tap `name` on the bridge, ready for qemu's `-netdev tap,ifname=name`. */
   addTap(name: string): Promise<string>;
+  /**
+   * Another server namespace on the LAN (a site's own DHCP server, say),
+   * its interface `eth0` at `cidr`, joined to the bridge by a veth.
+   */
+  addServer(short: string, cidr: string): Promise<string>;
 }
 
 export async function bootLan(lab: NetnsLab): Promise<BootLan> {
   const srv = await lab.namespace("srv");
   const lan = await lab.namespace("lan");
   await lab.bridge(lan, "br0", [{ ns: srv, ifname: SERVER_IFACE, cidr: `${SERVER_IP}/${PREFIX}` }]);
+  let ports = 0;
   return {
     lab,
     srv,
@@ -32,6 +38,13 @@ export async function bootLan(lab: NetnsLab): Promise<BootLan> {
     async addTap(name) {
       await lab.tap(lan, name, "br0");
       return name;
+    },
+    async addServer(short, cidr) {
+      const ns = await lab.namespace(short);
+      const port = `br0s${ports++}`;
+      await lab.veth({ ns: lan, ifname: port }, { ns, ifname: "eth0", cidr });
+      await lab.ip(lan, ["link", "set", port, "master", "br0"]);
+      return ns;
     },
   };
 }
