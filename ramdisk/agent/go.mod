@@ -1,0 +1,3 @@
+module anvil.dev/ramdisk/agent
+
+go 1.26
