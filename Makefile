@@ -45,6 +45,9 @@ e2e: deps peers ## tests against real peers only
 test: deps ## every test: lint, generated-file drift, unit and real-peer tests
 	bash scripts/test.sh
 
+release: deps ## clusterctl release artifacts into out/ (components, metadata.yaml, cluster templates)
+	npx tsx scripts/release.ts
+
 demo: deps ## local API server + emulated BMCs + a fleet of hosts, while you watch
 	bash scripts/demo.sh
 
