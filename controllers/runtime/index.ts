@@ -43,3 +43,6 @@ export { ProbeServer, type Check, type ProbeServerOptions } from "./probe-server
 export { createLogger, silentLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from "./logger.js";
 export { REDACTED, redact, redactorFor, redactText } from "./redact.js";
 export { Manager, ManagerError, type ManagerOptions } from "./manager.js";
+export { bindAddress, FlagError, runtimeFlagsFrom, type RuntimeFlags } from "./flags.js";
+export { AnvilClusterRef, AnvilMachineRef, BareMetalHostRef, HardwareDataRef, kindRefOf } from "./kinds.js";
+export type { EventsV1 } from "./event-recorder.js";
