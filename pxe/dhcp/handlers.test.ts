@@ -234,6 +234,8 @@ describe("ProxyHandler", () => {
     const ack = replyOf(await send(h, { type: MessageType.Request, mac: FIXED, ciaddr: "10.0.0.77", ...pxeBios, userClass: "iPXE" }, 4011, { address: "10.0.0.77", port: 68 }));
     expect(ack.type).toBe(MessageType.Ack);
     expect(ack.back.file).toBe("http://10.0.0.1:8080/boot.ipxe");
+    // iPXE ignores a ProxyDHCP reply whose next-server is 0.0.0.0, even with a URL in 'file'.
+    expect(ack.back.siaddr).toBe(SERVER);
     expect(ack.to).toEqual({ address: "10.0.0.77", port: 68 });
   });
 

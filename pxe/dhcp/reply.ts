@@ -79,7 +79,9 @@ export function applyBoot(
   const requested = req.options.get(Opt.ParameterRequestList) ?? Buffer.alloc(0);
   const file = choice.kind === "tftp" ? choice.file : choice.url;
   // RFC 2131 §2: siaddr is the next server in bootstrap; 'file' names the boot file.
-  if (choice.kind === "tftp") reply.siaddr = cfg.tftpServer;
+  // Set it for URL choices too: iPXE takes a ProxyDHCP reply only with a non-zero
+  // next-server and a file (iPXE src/net/udp/dhcp.c, dhcp_has_pxeopts).
+  reply.siaddr = cfg.tftpServer;
   reply.file = file;
   // RFC 2132 §9.4/§9.5: options 66 and 67 duplicate sname/file for clients that ask for them.
   if (requested.includes(Opt.TftpServerName) && choice.kind === "tftp") reply.options.set(Opt.TftpServerName, Buffer.from(cfg.tftpServer));

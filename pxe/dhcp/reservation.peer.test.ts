@@ -101,9 +101,8 @@ describe("DHCP reservation mode with real clients", () => {
   it.each([
     ["a PXE BIOS client", ["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000"], "undionly.kpxe", SERVER],
     ["a PXE x86-64 UEFI client", ["-V", "PXEClient:Arch:00007:UNDI:003016", "-x", "0x5d:0007"], "ipxe.efi", SERVER],
-    ["iPXE (user class iPXE)", ["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000", "-x", "0x4d:69505845"], `http://${SERVER}:8080/boot.ipxe`, ""],
-    ["a UEFI HTTP boot client", ["-V", "HTTPClient:Arch:00016:UNDI:003001", "-x", "0x5d:0010"], `http://${SERVER}:8080/ipxe.efi`, ""],
-  // udhcpc exports siaddr only when it is not 0.0.0.0: "" means no next-server was set.
+    ["iPXE (user class iPXE)", ["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000", "-x", "0x4d:69505845"], `http://${SERVER}:8080/boot.ipxe`, SERVER],
+    ["a UEFI HTTP boot client", ["-V", "HTTPClient:Arch:00016:UNDI:003001", "-x", "0x5d:0010"], `http://${SERVER}:8080/ipxe.efi`, SERVER],
   ])("gives %s its lease and boot file", async (kind, extra, bootFile, siaddr) => {
     const lease = await udhcpcOnce(lab, cli.pxe, { ifname: "eth0", extra: [...extra, "-O", "175"] });
     // Only iPXE is told to skip its ProxyDHCP wait (option 175, sub-option 176 = 1).
