@@ -48,6 +48,13 @@ test: deps ## every test: lint, generated-file drift, unit and real-peer tests
 release: deps ## clusterctl release artifacts into out/ (components, metadata.yaml, cluster templates)
 	npx tsx scripts/release.ts
 
+bench: deps peers ## every benchmark against its anchor (bench/README.md); slow, run on a quiet machine
+	npx tsx bench/bmc/ipmi-vs-ipmitool.ts
+	npx tsx bench/bmc/redfish-vs-sushy.ts
+	npx tsx bench/pxe/dhcp-leases.ts
+	npx tsx bench/pxe/tftp-throughput.ts
+	npx tsx bench/pxe/vm-boot-time.ts
+
 demo: deps ## local API server + emulated BMCs + a fleet of hosts, while you watch
 	bash scripts/demo.sh
 
