@@ -1,0 +1,41 @@
+/**
+ * `provisioning`: the agent writes `status.provisioning.image` (copied from
+ * spec on entry) to disk. The job key holds provisioningFailCount, so a
+ * re-run after a crash finds the same job (never deploys twice) while a
+ * retry after a failure is a new attempt. Clearing or changing the image
+ * sends the host to deprovisioning, as in Metal3.
+ */
+import { ErrorType, ProvisioningState } from "../../../api/index.js";
+import { complete, failed, type ActionResult } from "../action-result.js";
+import { attempt, describeBmcFailure } from "../bmc-failure.js";
+import type { HostScope, RamdiskJob, StatusDraft } from "../host-scope.js";
+import { imageDigest, sameImage } from "../job-key.js";
+import { runRamdiskJob } from "../ramdisk-step.js";
+
+export function deployJob(draft: StatusDraft): RamdiskJob {
+  const image = draft.provisioning.image;
+  return {
+    purpose: "deploy",
+    key: `deploy-${imageDigest(image)}-${draft.provisioningFailCount ?? 0}`,
+    ...(image !== undefined ? { image } : {}),
+  };
+}
+
+export async function handleProvisioning(scope: HostScope, draft: StatusDraft): Promise<ActionResult> {
+  if (!sameImage(scope.host.spec.image, draft.provisioning.image)) return complete(ProvisioningState.Deprovisioning);
+  const step = await runRamdiskJob(scope, draft, deployJob(draft), ErrorType.Provisioning);
+  if (!step.done) {
+    if (step.result.kind === "failed") draft.provisioningFailCount = (draft.provisioningFailCount ?? 0) + 1;
+    return step.result;
+  }
+  const bmc = scope.bmc;
+  if (bmc === undefined) return failed(ErrorType.Provisioning, "no BMC client to boot the deployed host");
+  const boot = await attempt(() => bmc.boot.setBootOverride({ device: "disk", once: false }));
+  if (!boot.ok) return failed(ErrorType.Provisioning, describeBmcFailure("setting the disk as boot device", boot.error));
+  const online = scope.host.spec.online;
+  const power = await attempt(() => bmc.power.setPower(online ? "force-reboot" : "force-off"));
+  if (!power.ok) return failed(ErrorType.Provisioning, describeBmcFailure("booting the deployed host", power.error));
+  draft.poweredOn = online;
+  draft.provisioningFailCount = 0;
+  return complete(ProvisioningState.Provisioned);
+}

@@ -1,0 +1,79 @@
+/**
+ * Drives one ramdisk job (inspect, deploy, wipe) from the status alone:
+ * ask the port for the job, network-boot the host once, then poll the
+ * agent. The boot is recorded in the Progressing condition so a re-run
+ * within `ramdiskBootTimeoutMs` waits instead of power-cycling the host
+ * again; the job's outcome lives in the port, so a re-run after the agent
+ * finished takes the result instead of starting over.
+ */
+import type { ErrorType } from "../../api/index.js";
+import type { Inventory } from "../../bmc/types.js";
+import { cont, failed, update, type ActionResult } from "./action-result.js";
+import { attempt, describeBmcFailure } from "./bmc-failure.js";
+import type { HostScope, RamdiskJob, StatusDraft } from "./host-scope.js";
+import { progressSince, ProgressReason, setProgress } from "./status-conditions.js";
+
+export type RamdiskStep = { readonly done: true; readonly inventory: Inventory | undefined } | { readonly done: false; readonly result: ActionResult };
+
+/** Agent messages come from the ramdisk; keep them to one short line. */
+const MAX_AGENT_MESSAGE = 300;
+
+export async function runRamdiskJob(scope: HostScope, draft: StatusDraft, job: RamdiskJob, errorType: ErrorType): Promise<RamdiskStep> {
+  const now = scope.clock.now();
+  const status = await attempt(() => scope.provisioner.agentStatus(job));
+  if (!status.ok) return { done: false, result: failed(errorType, `${job.purpose}: the agent's status could not be read`) };
+  const s = status.value;
+  switch (s.phase) {
+    case "succeeded":
+      return { done: true, inventory: s.inventory };
+    case "failed":
+      return { done: false, result: failed(errorType, `${job.purpose} failed: ${s.code}: ${oneLine(s.message)}`) };
+    case "running": {
+      const progress =
+        s.total !== undefined && s.bytesWritten !== undefined
+          ? `${job.purpose}: ${s.bytesWritten} of ${s.total} bytes written`
+          : `${job.purpose}: agent running`;
+      const before = JSON.stringify(draft.conditions ?? []);
+      setProgress(draft, ProgressReason.AgentRunning, progress, now);
+      return { done: false, result: JSON.stringify(draft.conditions) === before ? cont(scope.timing.pollMs) : update(scope.timing.pollMs) };
+    }
+    case "not-started":
+      return { done: false, result: await bootRamdisk(scope, draft, job, errorType, now) };
+  }
+}
+
+async function bootRamdisk(scope: HostScope, draft: StatusDraft, job: RamdiskJob, errorType: ErrorType, now: Date): Promise<ActionResult> {
+  const since = progressSince(draft, ProgressReason.RamdiskBooting);
+  const sameJob = since !== undefined && draftProgressMessage(draft) === bootMessage(job);
+  if (sameJob && now.getTime() - since.getTime() < scope.timing.ramdiskBootTimeoutMs) return cont(scope.timing.pollMs);
+  if (sameJob) {
+    setProgress(draft, ProgressReason.Idle, "", now);
+    return failed(errorType, `${job.purpose}: the ramdisk did not report within ${Math.round(scope.timing.ramdiskBootTimeoutMs / 1000)} s of booting`);
+  }
+  const bmc = scope.bmc;
+  if (bmc === undefined) return cont(scope.timing.pollMs);
+  const requested = await attempt(() => scope.provisioner.requestRamdiskBoot(job));
+  if (!requested.ok) return failed(errorType, `${job.purpose}: the ramdisk boot could not be prepared`);
+  const boot = await attempt(() => bmc.boot.setBootOverride({ device: "pxe", once: true }));
+  if (!boot.ok) return failed(errorType, describeBmcFailure("setting a one-time network boot", boot.error));
+  const power = await attempt(() => bmc.power.getPower());
+  if (!power.ok) return failed(errorType, describeBmcFailure("reading power state", power.error));
+  const cycle = await attempt(() => bmc.power.setPower(power.value === "on" ? "force-reboot" : "on"));
+  if (!cycle.ok) return failed(errorType, describeBmcFailure("booting the ramdisk", cycle.error));
+  draft.poweredOn = true;
+  setProgress(draft, ProgressReason.RamdiskBooting, bootMessage(job), now);
+  return update(scope.timing.pollMs);
+}
+
+function bootMessage(job: RamdiskJob): string {
+  return `booting the ramdisk to ${job.purpose} (${job.key})`;
+}
+
+function draftProgressMessage(draft: StatusDraft): string | undefined {
+  return draft.conditions?.find((c) => c.type === "Progressing")?.message;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > MAX_AGENT_MESSAGE ? `${flat.slice(0, MAX_AGENT_MESSAGE)}…` : flat;
+}
