@@ -24,8 +24,9 @@ MODULES=(
   e1000 e1000e igb ixgbe virtio_pci virtio_net
   # Storage: virtio, SCSI disks, SATA, NVMe.
   virtio_blk virtio_scsi sd_mod ahci nvme
-  # The config drive is vfat (cloud-init and Ignition read it); iso9660 for reading one.
-  vfat nls_cp437 nls_iso8859_1 isofs
+  # The config drive is vfat (cloud-init and Ignition read it); Debian mounts
+  # FAT with utf8 by default (CONFIG_FAT_DEFAULT_UTF8), so nls_utf8 is needed.
+  vfat nls_cp437 nls_iso8859_1 nls_utf8 isofs
 )
 
 busybox_version=$(dpkg-query -W -f='${Version}' busybox-static)

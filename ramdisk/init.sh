@@ -9,13 +9,14 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /run /tmp
-say() { echo "anvil-ramdisk: $*" >/dev/console; }
+say() { echo "anvil-ramdisk: [$(cut -d" " -f1 /proc/uptime)] $*" >/dev/console; }
 
 # Absent hardware is normal: a module without its device loads and stays idle,
 # one that fails is only logged.
 for m in $(cat /etc/modules.order); do
   insmod "/lib/modules/$m" 2>/dev/null || say "insmod $m failed"
 done
+say "modules loaded"
 
 leased=""
 tries=0
@@ -33,6 +34,7 @@ while [ -z "$leased" ] && [ $tries -lt 5 ]; do
   tries=$((tries + 1))
 done
 [ -n "$leased" ] || say "no DHCP lease on any interface"
+say "starting the agent"
 ip link set lo up
 
 # The agent never exits on its own; if it crashes, start it again.

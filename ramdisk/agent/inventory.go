@@ -127,14 +127,15 @@ func listNICs() []NIC {
 			continue // virtual: lo, bridges, tunnels
 		}
 		nic := NIC{Name: name, MAC: readTrim(d + "/address")}
-		if v, p := readTrim(d+"/device/vendor"), readTrim(d+"/device/device"); v != "" {
+		// A virtio NIC's device is the virtio bus device; its PCI function is the parent.
+		if strings.HasPrefix(filepath.Base(dev), "virtio") {
+			dev = filepath.Dir(dev)
+		}
+		if v, p := readTrim(dev+"/vendor"), readTrim(dev+"/device"); v != "" {
 			nic.Model = v + " " + p
 		}
 		if strings.Contains(dev, "/pci") {
 			nic.PCIAddress = filepath.Base(dev)
-			if strings.HasPrefix(nic.PCIAddress, "virtio") {
-				nic.PCIAddress = filepath.Base(filepath.Dir(dev))
-			}
 		}
 		// speed is in Mb/s, -1 or unreadable while the link is down.
 		if mbps, err := strconv.ParseInt(readTrim(d+"/speed"), 10, 64); err == nil && mbps > 0 {

@@ -14,7 +14,8 @@ import (
 )
 
 func say(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "anvil-agent: "+format+"\n", args...)
+	up, _, _ := strings.Cut(readTrim("/proc/uptime"), " ")
+	fmt.Fprintf(os.Stderr, "anvil-agent: ["+up+"] "+format+"\n", args...)
 }
 
 // cmdlineArg reads key=value from the kernel command line. The token read this
