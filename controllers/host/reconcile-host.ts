@@ -17,7 +17,7 @@ import {
   ProvisioningState,
   type BareMetalHostStatus,
 } from "../../api/index.js";
-import { getCondition, type Condition } from "../runtime/conditions.js";
+import { getCondition } from "../runtime/conditions.js";
 import { complete, failed, type ActionResult } from "./action-result.js";
 import { credentialsChanged, validateBmc } from "./credentials-check.js";
 import { errorBackoffMs } from "./error-backoff.js";

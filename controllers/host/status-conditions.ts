@@ -5,7 +5,7 @@
  * restarted manager knows how long the step has been running.
  */
 import { HostCondition } from "../../api/index.js";
-import { getCondition, setCondition, type Condition } from "../runtime/conditions.js";
+import { getCondition, setCondition } from "../runtime/conditions.js";
 import type { StatusDraft } from "./host-scope.js";
 
 export const ProgressReason = {
