@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { startCapiCore, type CapiCore } from "./framework/capi.js";
+import { startCapiCore, startKubeadmProviders, type CapiCore } from "./framework/capi.js";
 import { startControlPlane, type ControlPlane } from "./framework/control-plane.js";
 import { peerVersion } from "./framework/versions.js";
 
@@ -192,5 +192,59 @@ describe("the CAPI core manager against the local control plane", () => {
         spec: { infrastructureRef: { apiGroup: GROUP, kind: "SmokeCluster", name: "x" } },
       }),
     });
+  });
+});
+
+describe("the kubeadm bootstrap and control-plane managers beside the core", () => {
+  let cp: ControlPlane;
+  let managers: CapiCore[] = [];
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    managers.push(await startCapiCore(cp));
+    managers = [...managers, ...(await startKubeadmProviders(cp))];
+    console.log(`core + kubeadm managers ready: ${managers.map((m) => `${m.component} ${m.startupMs} ms`).join(", ")}`);
+  });
+  afterAll(async () => {
+    try {
+      for (const m of [...managers].reverse()) await m.stop();
+    } finally {
+      await cp?.stop();
+    }
+  });
+
+  it("serves a KubeadmConfigTemplate stored as v1beta2 as v1beta1 through the bootstrap manager's conversion", async () => {
+    await cp.kubectl(["create", "-f", "-"], {
+      input: stringify({
+        apiVersion: "bootstrap.cluster.x-k8s.io/v1beta2",
+        kind: "KubeadmConfigTemplate",
+        metadata: { name: "workers", namespace: "default" },
+        spec: { template: { spec: { preKubeadmCommands: ["echo anvil"] } } },
+      }),
+    });
+    const { stdout } = await cp.kubectl(["get", "kubeadmconfigtemplates.v1beta1.bootstrap.cluster.x-k8s.io", "workers", "-o", "json"]);
+    const old = JSON.parse(stdout) as { apiVersion: string; spec: { template: { spec: { preKubeadmCommands?: string[] } } } };
+    expect(old.apiVersion).toBe("bootstrap.cluster.x-k8s.io/v1beta1");
+    expect(old.spec.template.spec.preKubeadmCommands).toEqual(["echo anvil"]);
+  });
+
+  it("has the control-plane manager's webhook refuse a stacked-etcd KubeadmControlPlane with an even replica count", async () => {
+    const kcp = {
+      apiVersion: "controlplane.cluster.x-k8s.io/v1beta2",
+      kind: "KubeadmControlPlane",
+      metadata: { name: "even", namespace: "default" },
+      spec: {
+        replicas: 2,
+        version: "v1.36.3",
+        machineTemplate: { spec: { infrastructureRef: { apiGroup: GROUP, kind: "SmokeMachineTemplate", name: "cp" } } },
+        kubeadmConfigSpec: { preKubeadmCommands: ["true"] },
+      },
+    };
+    const err = await cp.kubectl(["create", "-f", "-"], { input: stringify(kcp) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: "KUBECTL_FAILED" });
+    expect((err as { stderr: string }).stderr).toContain("cannot be an even number when etcd is stacked");
+    await cp.kubectl(["create", "-f", "-"], { input: stringify({ ...kcp, metadata: { ...kcp.metadata, name: "odd" }, spec: { ...kcp.spec, replicas: 3 } }) });
   });
 });

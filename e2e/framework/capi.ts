@@ -1,7 +1,9 @@
 /**
- * The Cluster API core manager (v1.14) as a local process against a local
- * control plane: CAPI's CRDs installed, its webhooks served from the process
- * on 127.0.0.1 with our own CA, and `clusterctl` from the same build.
+ * Cluster API's managers (v1.14) as local processes against a local control
+ * plane: the core manager and, for kubeadm-based cluster templates, the
+ * kubeadm bootstrap and control-plane managers. Each gets its component's
+ * CRDs installed and its webhooks served from the process on 127.0.0.1 with
+ * our own CA; `clusterctl` comes from the same build.
  */
 import { execFile } from "node:child_process";
 import { mkdir, readFile, readdir, rm } from "node:fs/promises";
@@ -9,6 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments, stringify } from "yaml";
 import { makeCa, makeLeaf } from "./certs.js";
+import { KubectlError } from "./kubectl.js";
 import type { ControlPlane } from "./control-plane.js";
 import {
   isWebhookConfiguration,
@@ -24,6 +27,15 @@ import { startProcess, waitFor, type Supervised } from "./process.js";
 
 const run = promisify(execFile);
 
+/** A CAPI component: its config tree under `config/` and its manager binary. */
+export type CapiComponent = "core" | "bootstrap-kubeadm" | "control-plane-kubeadm";
+
+const MANAGER_BINARY: Readonly<Record<CapiComponent, string>> = {
+  core: "capi-manager",
+  "bootstrap-kubeadm": "kubeadm-bootstrap-manager",
+  "control-plane-kubeadm": "kubeadm-control-plane-manager",
+};
+
 export interface CapiCoreOptions {
   /**
    * `--feature-gates` of the manager, e.g. `{ ClusterTopology: true }` for
@@ -34,14 +46,15 @@ export interface CapiCoreOptions {
   readonly startTimeoutMs?: number;
   /** Another build's binaries. @default the cached build of scripts/peers/capi.sh */
   readonly binDir?: string;
-  /** Another copy of CAPI's `core/config` tree. @default `<binDir>/../config/core` */
+  /** Another copy of the component's config tree. @default `<binDir>/../config/<component>` */
   readonly configDir?: string;
 }
 
 export interface CapiCore {
+  readonly component: CapiComponent;
   /** Directory of capi-manager, clusterctl and the kubeadm managers. */
   readonly binDir: string;
-  /** CAPI's `core/config` tree (CRDs, webhooks, kustomize bases). */
+  /** The component's config tree (CRDs, webhooks, kustomize bases). */
   readonly configDir: string;
   /** Where the API server calls the webhooks, and the CA it trusts for them. */
   readonly webhook: LocalWebhookTarget;
@@ -57,15 +70,13 @@ export interface CapiCore {
 }
 
 export class CapiCoreError extends Error {
-  readonly code = "CAPI_CORE_START_FAILED";
+  readonly code = "CAPI_MANAGER_START_FAILED";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "CapiCoreError";
   }
 }
 
-/** Keeps our renamed webhook configurations apart from those of other managers. */
-const NAME_PREFIX = "capi-core-";
 
 async function readManifests(file: string): Promise<Manifest[]> {
   const docs = parseAllDocuments(await readFile(file, "utf8"));
@@ -74,14 +85,35 @@ async function readManifests(file: string): Promise<Manifest[]> {
 
 const toYaml = (ms: readonly Manifest[]): string => ms.map((m) => `---\n${stringify(m)}`).join("");
 
-export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}): Promise<CapiCore> {
+/** The CAPI core manager with CAPI's core CRDs and webhooks. */
+export function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}): Promise<CapiCore> {
+  return startCapiManager(cp, "core", opts);
+}
+
+/**
+ * The kubeadm bootstrap and control-plane managers (KubeadmConfig[Template],
+ * KubeadmControlPlane[Template]). They watch core kinds: start the core first.
+ */
+export async function startKubeadmProviders(cp: ControlPlane, opts: CapiCoreOptions = {}): Promise<CapiCore[]> {
+  const bootstrap = await startCapiManager(cp, "bootstrap-kubeadm", opts);
+  try {
+    return [bootstrap, await startCapiManager(cp, "control-plane-kubeadm", opts)];
+  } catch (err) {
+    await bootstrap.stop();
+    throw err;
+  }
+}
+
+export async function startCapiManager(cp: ControlPlane, component: CapiComponent, opts: CapiCoreOptions = {}): Promise<CapiCore> {
   const t0 = Date.now();
   const timeoutMs = opts.startTimeoutMs ?? 120_000;
   const binDir = opts.binDir ?? capiBinDir();
-  const configDir = opts.configDir ?? path.resolve(binDir, "../config/core");
+  const configDir = opts.configDir ?? path.resolve(binDir, "../config", component);
+  // Keeps our renamed webhook configurations apart from those of the other managers.
+  const namePrefix = `capi-${component}-`;
   const webhookPort = await freeTcpPort();
   const [healthPort, diagPort] = [await freeTcpPort(), await freeTcpPort()];
-  const dir = path.join(cp.dir, `capi-core-${webhookPort}`);
+  const dir = path.join(cp.dir, `capi-${component}-${webhookPort}`);
   let manager: Supervised | undefined;
   let webhookConfigs: { kind: string; name: string }[] = [];
   let stopping: Promise<void> | undefined;
@@ -99,7 +131,7 @@ export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}
   try {
     const certDir = path.join(dir, "certs");
     await mkdir(certDir, { recursive: true });
-    const ca = await makeCa(dir, "webhook-ca", "anvil-test-capi-webhook-ca");
+    const ca = await makeCa(dir, "webhook-ca", `anvil-test-capi-${component}-webhook-ca`);
     // controller-runtime reads --webhook-cert-dir/tls.crt and tls.key.
     await makeLeaf(certDir, "tls", ca, {
       commonName: "capi-webhook",
@@ -122,14 +154,14 @@ export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}
 
     const hooks = (await readManifests(path.join(configDir, "webhook/manifests.yaml")))
       .filter(isWebhookConfiguration)
-      .map((m) => pointWebhookConfigurationAt(m, webhook, NAME_PREFIX));
+      .map((m) => pointWebhookConfigurationAt(m, webhook, namePrefix));
     webhookConfigs = hooks.map((h) => ({ kind: (h.kind ?? "").toLowerCase(), name: h.metadata?.name ?? "" }));
     await cp.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=anvil-e2e", "-f", "-"], { input: toYaml(hooks) });
 
     const gates = Object.entries(opts.featureGates ?? {}).map(([k, v]) => `${k}=${String(v)}`);
     manager = startProcess({
-      name: "capi-manager",
-      command: path.join(binDir, "capi-manager"),
+      name: MANAGER_BINARY[component],
+      command: path.join(binDir, MANAGER_BINARY[component]),
       args: [
         `--kubeconfig=${cp.kubeconfigPath}`,
         `--webhook-port=${webhookPort}`,
@@ -140,22 +172,35 @@ export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}
         "--leader-elect=false",
         ...(gates.length > 0 ? [`--feature-gates=${gates.join(",")}`] : []),
       ],
-      logFile: path.join(dir, "capi-manager.log"),
+      logFile: path.join(dir, `${MANAGER_BINARY[component]}.log`),
     });
     const proc = manager;
-    await waitFor("capi-manager /readyz", async () => (await probeGet(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, {
+    await waitFor(`${MANAGER_BINARY[component]} /readyz`, async () => (await probeGet(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, {
       timeoutMs,
       intervalMs: 250,
       process: proc,
     });
     // Ready only counts once the API server itself gets through to the
     // webhooks: a server-side dry run passes the mutating and validating ones.
-    await waitFor("the API server to reach CAPI's webhooks", async () => {
-      await cp.kubectl(["create", "--dry-run=server", "-f", "-"], { input: stringify(webhookProbeCluster()), timeoutMs: 10_000 });
+    // A webhook's denial proves it was reached (the control-plane one denies
+    // templates unless ClusterTopology is on). "is invalid" means the probe
+    // object itself is wrong: waiting will not change that.
+    const probe = webhookProbe(component);
+    let refusal: KubectlError | undefined;
+    await waitFor("the API server to reach the webhooks", async () => {
+      try {
+        await cp.kubectl(["create", "--dry-run=server", "-f", "-"], { input: stringify(probe), timeoutMs: 10_000 });
+      } catch (err) {
+        if (!(err instanceof KubectlError)) throw err;
+        if (/ is invalid: /.test(err.stderr)) refusal = err;
+        else if (!/admission webhook "[^"]+" denied the request/.test(err.stderr)) throw err;
+      }
       return true;
     }, { timeoutMs, intervalMs: 500, process: proc });
+    if (refusal !== undefined) throw new CapiCoreError(`the webhook probe ${String(probe.kind)} was refused: ${refusal.stderr.trim()}`);
 
     return {
+      component,
       binDir,
       configDir,
       webhook,
@@ -172,16 +217,36 @@ export async function startCapiCore(cp: ControlPlane, opts: CapiCoreOptions = {}
   } catch (err) {
     const tail = manager ? `\n${manager.tail(30)}` : "";
     await stop();
-    throw new CapiCoreError(`CAPI core manager did not start: ${err instanceof Error ? err.message : String(err)}${tail}`, { cause: err });
+    throw new CapiCoreError(`CAPI ${component} manager did not start: ${err instanceof Error ? err.message : String(err)}${tail}`, { cause: err });
   }
 }
 
-/** The smallest Cluster CAPI's validating webhook accepts (it needs one of the refs). */
-function webhookProbeCluster(): Manifest {
-  return {
-    apiVersion: "cluster.x-k8s.io/v1beta2",
-    kind: "Cluster",
-    metadata: { name: "webhook-probe", namespace: "default" },
-    spec: { infrastructureRef: { apiGroup: "infrastructure.cluster.x-k8s.io", kind: "ProbeCluster", name: "probe" } },
-  };
+/** The smallest object of the component's kinds that its webhooks accept. */
+function webhookProbe(component: CapiComponent): Manifest {
+  const metadata = { name: "webhook-probe", namespace: "default" };
+  switch (component) {
+    case "core":
+      // The validating webhook wants one of infrastructureRef, controlPlaneRef or topology.
+      return {
+        apiVersion: "cluster.x-k8s.io/v1beta2",
+        kind: "Cluster",
+        metadata,
+        spec: { infrastructureRef: { apiGroup: "infrastructure.cluster.x-k8s.io", kind: "ProbeCluster", name: "probe" } },
+      };
+    case "bootstrap-kubeadm":
+      // The schemas want every spec non-empty (minProperties: 1).
+      return {
+        apiVersion: "bootstrap.cluster.x-k8s.io/v1beta2",
+        kind: "KubeadmConfigTemplate",
+        metadata,
+        spec: { template: { spec: { preKubeadmCommands: ["true"] } } },
+      };
+    case "control-plane-kubeadm":
+      return {
+        apiVersion: "controlplane.cluster.x-k8s.io/v1beta2",
+        kind: "KubeadmControlPlaneTemplate",
+        metadata,
+        spec: { template: { spec: { kubeadmConfigSpec: { preKubeadmCommands: ["true"] } } } },
+      };
+  }
 }
