@@ -10,7 +10,7 @@
  *    abort dance) → iPXE → DHCP → Anvil's scripts → kernel + initrd → report.
  *
  * A third VM boots in proxy mode: dnsmasq (the site's DHCP server) leases its
- * address, Anvil's ProxyDHCP adds the boot information (skipped: see below).
+ * address, Anvil's ProxyDHCP adds the boot information.
  *
  * The LAN has an IPv6 router (RA-only dnsmasq): without one iPXE waits ~13 s
  * before booting, which Anvil's DHCPv4 cannot prevent. Times are printed.
@@ -170,14 +170,10 @@ describe("a qemu VM network-booting through Anvil's ProxyDHCP beside dnsmasq", (
     await lab.cleanup();
   });
 
-  // Skipped: fails today. Anvil's ProxyDHCP OFFER/ACK for an iPXE client carries
-  // the script URL in `file` but siaddr 0.0.0.0 (pxe/dhcp/reply.ts sets siaddr
-  // only for TFTP choices), and Debian's iPXE (1.0.0+git-20190125) accepts a
-  // ProxyDHCP reply only with a non-zero next-server AND a boot file
-  // (iPXE src/net/udp/dhcp.c dhcp_has_pxeopts): it retries the port-4011
-  // request, gives up and says "Nothing to boot". EDK2's PXE client does
-  // accept Anvil's proxy offer. Un-skip once proxy replies set siaddr.
-  it.skip(
+  // Debian's iPXE (1.0.0+git-20190125) accepts a ProxyDHCP reply only with a
+  // non-zero next-server AND a boot file (iPXE src/net/udp/dhcp.c
+  // dhcp_has_pxeopts), so this case guards siaddr in Anvil's proxy replies.
+  it(
     "takes its address from dnsmasq and its boot script from Anvil, and boots the test payload (BIOS)",
     async () => {
       const tap = await net.addTap("tapproxy");
