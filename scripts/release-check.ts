@@ -29,6 +29,7 @@ export const REQUIRED_TEMPLATE_VARIABLES: Readonly<Record<string, string>> = {
   CONTROL_PLANE_ENDPOINT_HOST: "address (VIP or DNS name) of the workload cluster's API server",
   IMAGE_URL: "URL of the OS image the hosts are provisioned with",
   IMAGE_CHECKSUM: "the image's checksum, or the URL of a checksum file",
+  SSH_AUTHORIZED_KEY: "public SSH key installed for NODE_USER on every node",
 };
 
 export interface Manifest {
@@ -42,7 +43,11 @@ export interface Manifest {
 
 export interface TemplateVariable {
   readonly name: string;
-  /** `undefined` when the variable has no `:=` default. */
+  /**
+   * `undefined` when the variable has no usable default. `${VAR:=}` counts
+   * as none: clusterctl's yamlprocessor (simple_processor.go) takes an empty
+   * default for "required" and refuses to render without a value.
+   */
   readonly defaultValue: string | undefined;
 }
 
@@ -53,10 +58,11 @@ export function templateVariables(text: string): TemplateVariable[] {
   const seen = new Map<string, TemplateVariable>();
   for (const m of text.matchAll(VARIABLE)) {
     const name = m[1] ?? "";
+    const defaultValue = m[2] === "" ? undefined : m[2];
     const prior = seen.get(name);
     // One occurrence with a default is enough: envsubst assigns it (`:=`).
-    if (prior === undefined || (prior.defaultValue === undefined && m[2] !== undefined)) {
-      seen.set(name, { name, defaultValue: m[2] });
+    if (prior === undefined || (prior.defaultValue === undefined && defaultValue !== undefined)) {
+      seen.set(name, { name, defaultValue });
     }
   }
   return [...seen.values()];

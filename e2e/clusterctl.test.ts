@@ -1,0 +1,257 @@
+/**
+ * Anvil's release as a platform team meets it: `clusterctl init
+ * --infrastructure anvil` from an offline repository (make release + CAPI
+ * v1.14's own components + a cert-manager stand-in) against a real
+ * kube-apiserver, then `clusterctl generate cluster` rendering objects that the
+ * API server admits in a server-side dry run — with CAPI's core and kubeadm
+ * managers running as local processes, so their validating webhooks judge
+ * the Cluster, KubeadmControlPlane and MachineDeployment.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { startCapiCore, startKubeadmProviders, type CapiCore } from "./framework/capi.js";
+import { ANVIL_VERSION, buildClusterctlRepo, type ClusterctlRepo } from "./framework/clusterctl-repo.js";
+import { controllerManagerArgs, startControlPlane, type ControlPlane } from "./framework/control-plane.js";
+import { capiBinDir, kubeBinDir } from "./framework/peers.js";
+import { freeTcpPort } from "./framework/ports.js";
+import { startProcess, type Supervised } from "./framework/process.js";
+
+const run = promisify(execFile);
+const PROVIDER_LABEL = "cluster.x-k8s.io/provider=infrastructure-anvil";
+
+/**
+ * kube-controller-manager with only the ClusterRole aggregation controller
+ * (and the namespace controller clusterctl's cert-manager probe leaves work
+ * for): RBAC aggregation is that controller's job, not the API server's.
+ */
+async function startAggregation(cp: ControlPlane): Promise<Supervised> {
+  const args = controllerManagerArgs({ kubeconfig: cp.kubeconfigPath, port: await freeTcpPort(), certDir: path.join(cp.dir, "kcm-aggregation") })
+    .map((a) => (a.startsWith("--controllers=") ? "--controllers=clusterrole-aggregation-controller,namespace-controller" : a));
+  return startProcess({
+    name: "kube-controller-manager",
+    command: path.join(kubeBinDir(), "kube-controller-manager"),
+    args,
+    logFile: path.join(cp.dir, "kcm-aggregation.log"),
+  });
+}
+
+/**
+ * clusterctl installed CAPI's CRDs converting through an in-cluster Service
+ * whose pods never run; the local managers re-point conversion at 127.0.0.1
+ * with a server-side apply, which would merge `url` beside `service` (the API
+ * server refuses both), so conversion is reset first. No objects exist yet.
+ */
+async function resetCapiConversion(cp: ControlPlane): Promise<void> {
+  for (const provider of ["cluster-api", "bootstrap-kubeadm", "control-plane-kubeadm"]) {
+    const { stdout } = await cp.kubectl(["get", "crd", "-l", `cluster.x-k8s.io/provider=${provider}`, "-o", "name"]);
+    for (const crd of stdout.split("\n").filter((l) => l.trim() !== "")) {
+      await cp.kubectl(["patch", crd, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/conversion", value: { strategy: "None" } }])]);
+    }
+  }
+}
+
+interface Obj {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+/** Variables a person would pass to `generate cluster`; the required ones of docs/release.md. */
+const TEMPLATE_ENV = {
+  CONTROL_PLANE_ENDPOINT_HOST: "192.168.111.249",
+  IMAGE_URL: "http://172.22.0.1/images/ubuntu-24.04.qcow2",
+  IMAGE_CHECKSUM: "http://172.22.0.1/images/ubuntu-24.04.qcow2.sha256sum",
+  SSH_AUTHORIZED_KEY: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnvilE2eTestKeyNotASecretXXXXXXXXXXXXXXXXXXXX anvil-e2e",
+};
+
+describe("clusterctl init --infrastructure anvil and generate cluster, against the real API server", () => {
+  let cp: ControlPlane;
+  let repo: ClusterctlRepo;
+  let managers: CapiCore[] = [];
+  let aggregation: Supervised | undefined;
+  let initMs = 0;
+  let initOutput = "";
+
+  const clusterctl = async (args: readonly string[], env: Record<string, string> = {}) => {
+    const r = await run(path.join(capiBinDir(), "clusterctl"), [...args, "--config", repo.configPath], {
+      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, CLUSTERCTL_DISABLE_VERSIONCHECK: "true", ...env },
+      maxBuffer: 16 << 20,
+      timeout: 300_000,
+    });
+    return r.stdout + r.stderr;
+  };
+  const getAll = async (what: string, selector: string): Promise<Obj[]> => {
+    const { stdout } = await cp.kubectl(["get", what, "-A", "-l", selector, "-o", "json"]);
+    return (JSON.parse(stdout) as { items: Obj[] }).items;
+  };
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    aggregation = await startAggregation(cp);
+    repo = await buildClusterctlRepo({ dir: path.join(cp.dir, "clusterctl-repo") });
+    console.log(`clusterctl repository built: ${JSON.stringify(repo.timings)} ms`);
+    const t0 = Date.now();
+    initOutput = await clusterctl([
+      "init",
+      "--core", `cluster-api:${repo.capiVersion}`,
+      "--bootstrap", `kubeadm:${repo.capiVersion}`,
+      "--control-plane", `kubeadm:${repo.capiVersion}`,
+      "--infrastructure", `anvil:${ANVIL_VERSION}`,
+    ]);
+    initMs = Date.now() - t0;
+    console.log(`clusterctl init (core + kubeadm bootstrap + kubeadm control plane + anvil, cert-manager stand-in): ${initMs} ms`);
+  });
+  afterAll(async () => {
+    try {
+      for (const m of [...managers].reverse()) await m.stop();
+      await aggregation?.stop();
+    } finally {
+      await cp?.stop();
+    }
+  });
+
+  it("installs the four providers and reports Anvil's", async () => {
+    expect(initOutput).toContain(`Installing provider="infrastructure-anvil" version="${ANVIL_VERSION}" targetNamespace="anvil-system"`);
+    const { stdout } = await cp.kubectl(["get", "providers.clusterctl.cluster.x-k8s.io", "-A", "-o", "json"]);
+    const providers = (JSON.parse(stdout) as { items: { metadata: { name: string; namespace: string }; version: string; type: string }[] }).items;
+    expect(providers.map((p) => [p.metadata.name, p.type, p.version]).sort()).toEqual(
+      [
+        ["bootstrap-kubeadm", "BootstrapProvider", repo.capiVersion],
+        ["cluster-api", "CoreProvider", repo.capiVersion],
+        ["control-plane-kubeadm", "ControlPlaneProvider", repo.capiVersion],
+        ["infrastructure-anvil", "InfrastructureProvider", ANVIL_VERSION],
+      ].sort(),
+    );
+  });
+
+  it.each([
+    ["every Anvil CRD, BareMetalHost and HardwareData included", "crd", [
+      "anvilclusters.infrastructure.cluster.x-k8s.io",
+      "anvilclustertemplates.infrastructure.cluster.x-k8s.io",
+      "anvilmachines.infrastructure.cluster.x-k8s.io",
+      "anvilmachinetemplates.infrastructure.cluster.x-k8s.io",
+      "baremetalhosts.metal3.io",
+      "hardwaredata.metal3.io",
+    ]],
+    ["the anvil-system namespace", "namespace", ["anvil-system"]],
+    ["the manager's ClusterRoles, the one aggregated to CAPI included", "clusterrole", ["anvil-capi-aggregated", "anvil-manager"]],
+    ["the manager's ClusterRoleBinding", "clusterrolebinding", ["anvil-manager"]],
+    ["the manager's leader-election Role and binding", "role,rolebinding", ["anvil-manager", "anvil-manager"]],
+    ["the manager's ServiceAccount", "serviceaccount", ["anvil-manager"]],
+    ["the manager Deployment", "deployment", ["anvil-controller-manager"]],
+  ])("creates %s, labelled with the provider", async (_what, kind, names) => {
+    const items = await getAll(kind, PROVIDER_LABEL);
+    expect(items.map((i) => i.metadata.name).sort()).toEqual([...names].sort());
+  });
+
+  it("fills the Deployment's settings with their defaults: container manager, hostNetwork, leader election, probes, all namespaces", async () => {
+    const [dep] = await getAll("deployment", PROVIDER_LABEL);
+    const pod = (dep?.spec as { template: { spec: { hostNetwork: boolean; containers: { name: string; image: string; args: string[]; livenessProbe?: { httpGet: { path: string } }; readinessProbe?: { httpGet: { path: string } } }[] } } }).template.spec;
+    expect(pod.hostNetwork).toBe(true);
+    const [c] = pod.containers;
+    expect(c?.name).toBe("manager");
+    expect(c?.image).toBe("ghcr.io/anvil-metal/anvil:v0.1.0");
+    expect(c?.args).toEqual(expect.arrayContaining(["manager", "--namespace=*", "--leader-elect=true", "--dhcp-mode=reservation"]));
+    expect(c?.args.join(" ")).not.toContain("${");
+    expect([c?.livenessProbe?.httpGet.path, c?.readinessProbe?.httpGet.path]).toEqual(["/healthz", "/readyz"]);
+  });
+
+  it.each([
+    ["patch", "anvilmachines", "yes"],
+    ["create", "anvilmachines", "yes"],
+    ["get", "anvilclusters", "yes"],
+    ["delete", "baremetalhosts.metal3.io", "no"],
+  ])("gives CAPI's core manager, through the aggregated role, %s on %s: %s", async (verb, resource, want) => {
+    const can = async () =>
+      cp.kubectl(["auth", "can-i", verb, resource, "--as=system:serviceaccount:capi-system:capi-manager", "-n", "default"]).then(
+        (r) => r.stdout.trim(),
+        (e: { stdout?: string }) => e.stdout?.trim() || "no",
+      );
+    // The aggregation controller fills CAPI's role asynchronously after init.
+    const deadline = Date.now() + 30_000;
+    let got = await can();
+    while (got !== want && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      got = await can();
+    }
+    expect(got).toBe(want);
+  });
+
+  it("keeps the manager's Secret access read-only outside its own namespace", async () => {
+    const can = async (verb: string, ns: string) =>
+      (await cp.kubectl(["auth", "can-i", verb, "secrets", "--as=system:serviceaccount:anvil-system:anvil-manager", "-n", ns]).then(
+        (r) => r.stdout.trim(),
+        () => "no",
+      ));
+    expect([await can("get", "default"), await can("create", "default"), await can("create", "anvil-system")]).toEqual(["yes", "no", "yes"]);
+  });
+
+  it("lists the template's variables, the required ones without defaults", async () => {
+    const out = await clusterctl(["generate", "cluster", "demo", "--infrastructure", `anvil:${ANVIL_VERSION}`, "--list-variables"]);
+    const required = out.slice(out.indexOf("Required Variables:"), out.indexOf("Optional Variables:"));
+    for (const v of ["CONTROL_PLANE_ENDPOINT_HOST", "IMAGE_URL", "IMAGE_CHECKSUM", "SSH_AUTHORIZED_KEY", "KUBERNETES_VERSION"]) expect(required).toContain(v);
+    expect(out.slice(out.indexOf("Optional Variables:"))).toMatch(/CONTROL_PLANE_ENDPOINT_PORT\s+\(defaults to "6443"\)/);
+  });
+
+  describe("with CAPI's core and kubeadm managers serving their webhooks locally", () => {
+    beforeAll(async () => {
+      // clusterctl installed CAPI's webhook configurations pointing at
+      // in-cluster Services whose pods never run; the local managers bring
+      // their own, pointed at 127.0.0.1.
+      const { stdout } = await cp.kubectl([
+        "get", "mutatingwebhookconfigurations,validatingwebhookconfigurations", "-l", "cluster.x-k8s.io/provider", "-o", "name",
+      ]);
+      const stale = stdout.split("\n").filter((l) => l.trim() !== "");
+      if (stale.length > 0) await cp.kubectl(["delete", ...stale]);
+      await resetCapiConversion(cp);
+      managers.push(await startCapiCore(cp));
+      managers = [...managers, ...(await startKubeadmProviders(cp))];
+    });
+
+    const generate = (name: string, extra: Record<string, string> = {}, args: string[] = []) =>
+      run(path.join(capiBinDir(), "clusterctl"), [
+        "generate", "cluster", name, "--infrastructure", `anvil:${ANVIL_VERSION}`, "--target-namespace", "demo",
+        "--kubernetes-version", "v1.36.3", "--config", repo.configPath, ...args,
+      ], { env: { ...process.env, CLUSTERCTL_DISABLE_VERSIONCHECK: "true", ...TEMPLATE_ENV, ...extra }, maxBuffer: 16 << 20 }).then((r) => r.stdout);
+
+    it("renders the Cluster, AnvilCluster, KubeadmControlPlane, MachineDeployment and their templates", async () => {
+      const yaml = await generate("demo", {}, ["--control-plane-machine-count", "3", "--worker-machine-count", "2"]);
+      const objs = parseAllDocuments(yaml).map((d) => d.toJSON() as Obj);
+      expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+        "AnvilCluster/demo",
+        "AnvilMachineTemplate/demo-control-plane",
+        "AnvilMachineTemplate/demo-workers",
+        "Cluster/demo",
+        "KubeadmConfigTemplate/demo-workers",
+        "KubeadmControlPlane/demo-control-plane",
+        "MachineDeployment/demo-workers",
+      ]);
+      expect(objs.every((o) => o.metadata.namespace === "demo")).toBe(true);
+      expect(yaml).toContain('value: "{{ ds.meta_data.providerid }}"');
+      expect(yaml).not.toMatch(/\$\{/);
+    });
+
+    it("passes a server-side dry-run apply through the CRD schemas and CAPI's webhooks", async () => {
+      await cp.kubectl(["create", "namespace", "demo"]);
+      const yaml = await generate("demo", {}, ["--control-plane-machine-count", "3", "--worker-machine-count", "2"]);
+      const { stdout } = await cp.kubectl(["apply", "--server-side", "--dry-run=server", "--field-manager=clusterctl-e2e", "-f", "-"], { input: yaml });
+      expect(stdout.split("\n").filter((l) => l.includes("serverside-applied")).length).toBe(7);
+    });
+
+    it.each([
+      ["an even control-plane count with stacked etcd (KubeadmControlPlane webhook)", {}, ["--control-plane-machine-count", "2"], "cannot be an even number when etcd is stacked"],
+      ["a pod CIDR that is no CIDR (Cluster webhook)", { POD_CIDR: "10.0.0.0/33" }, [], "invalid CIDR address"],
+      ["an image URL that is not a URL (AnvilMachineTemplate schema)", { IMAGE_URL: "not a url" }, [], "spec.template.spec.image.url"],
+    ])("refuses, in the same dry run, a cluster with %s", async (_what, env, args, message) => {
+      const yaml = await generate("bad", env, args);
+      const err = await cp.kubectl(["apply", "--server-side", "--dry-run=server", "--field-manager=clusterctl-e2e", "-f", "-"], { input: yaml }).then(
+        () => undefined,
+        (e: unknown) => e as { stderr: string },
+      );
+      expect(err?.stderr).toContain(message);
+    });
+  });
+});
