@@ -4,12 +4,17 @@
  * replaced after the lease duration; a graceful stop hands over at once; a
  * leader whose Lease is taken stops reconciling within its renew deadline.
  */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../e2e/framework/control-plane.js";
+import { startProcess, type Supervised } from "../../e2e/framework/process.js";
 import type { Lease } from "./leader-election.js";
 import { Manager } from "./manager.js";
 import { ConfigMapKind, LeaseKind, type KubeObject } from "./object.js";
+import { ResourceClient } from "./resource-client.js";
+import { Transport } from "./transport.js";
 
 const LEASE = { namespace: "default", name: "anvil-test-manager", leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
 
@@ -125,5 +130,58 @@ describe("leader election between managers", () => {
     await core.create({ metadata: { name: "le-after-loss", namespace: "default", labels: { "anvil.test/le": "yes" } } });
     await sleep(1_000);
     expect(c.reconciled.slice(before)).not.toContain("default/le-after-loss");
+  });
+
+  describe("with replicas as separate processes", () => {
+    const KILL_LEASE = { ...LEASE, name: "anvil-test-kill" };
+    const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), "lease-replica.fixture.ts");
+    const procs: Supervised[] = [];
+    afterAll(async () => {
+      await Promise.all(procs.map((p) => p.stop()));
+    });
+
+    const spawnReplica = (id: string): Supervised => {
+      const p = startProcess({
+        name: id,
+        command: process.execPath,
+        args: ["--import", "tsx", FIXTURE, cp.kubeconfigPath, id, JSON.stringify(KILL_LEASE)],
+        logFile: path.join(cp.dir, `${id}.log`),
+      });
+      procs.push(p);
+      return p;
+    };
+
+    it("lets the standby process take over after the leader is SIGKILLed", async () => {
+      const transport = new Transport(cp.kubeConfig());
+      procs.push({ stop: async () => transport.close() } as unknown as Supervised);
+      const leases = new ResourceClient<Lease>(transport, LeaseKind);
+      const cms = new ResourceClient<KubeObject>(transport, ConfigMapKind);
+      const holder = async (): Promise<string | undefined> =>
+        leases.get("default", KILL_LEASE.name).then(
+          (l) => l.spec?.holderIdentity,
+          () => undefined,
+        );
+      const stampOf = async (name: string): Promise<string | undefined> => (await cms.get("default", name)).metadata?.annotations?.["anvil.test/stamped-by"];
+      const p1 = spawnReplica("proc-1");
+      await until("proc-1 to lead", async () => (await holder()) === "proc-1", 30_000).catch((e: unknown) => {
+        throw new Error(`${String(e)}\n${p1.tail()}`);
+      });
+      const p2 = spawnReplica("proc-2");
+      await cms.create({ metadata: { name: "stamp-1", namespace: "default", labels: { "anvil.test/stamp": "yes" } } });
+      await until("proc-1 to stamp", async () => (await stampOf("stamp-1")) === "proc-1", 10_000);
+      await until("proc-2 to campaign", () => p2.tail(200).includes("replica synced"), 30_000);
+      await sleep(3 * KILL_LEASE.retryPeriodMs);
+      process.kill(p1.child.pid!, "SIGKILL");
+      const killedAt = Date.now();
+      await p1.exited;
+      await until("proc-2 to take the Lease", async () => (await holder()) === "proc-2", KILL_LEASE.leaseDurationMs * 4).catch((e: unknown) => {
+        throw new Error(`${String(e)}\n${p2.tail()}`);
+      });
+      const took = Date.now() - killedAt;
+      console.log(`standby process took over ${took} ms after SIGKILL of the leader (lease ${KILL_LEASE.leaseDurationMs} ms)`);
+      expect(took).toBeLessThan(KILL_LEASE.leaseDurationMs + 2 * 2.2 * KILL_LEASE.retryPeriodMs + 1_000);
+      await cms.create({ metadata: { name: "stamp-2", namespace: "default", labels: { "anvil.test/stamp": "yes" } } });
+      await until("proc-2 to stamp", async () => (await stampOf("stamp-2")) === "proc-2", 10_000);
+    });
   });
 });
