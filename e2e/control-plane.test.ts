@@ -151,14 +151,19 @@ describe("the control plane with kube-controller-manager", () => {
 
 describe("a control plane that fails to start", () => {
   it("cleans up the directory and processes it had already made", async () => {
-    const dir = path.join(await mkdtemp(path.join(os.tmpdir(), "anvil-cp-fail-")), "cp");
-    const err = await startControlPlane({ dir, startTimeoutMs: 1 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toMatchObject({ code: "CONTROL_PLANE_START_FAILED" });
-    expect(existsSync(dir)).toBe(false);
-    expect(processesMentioning(dir)).toEqual([]);
+    const parent = await mkdtemp(path.join(os.tmpdir(), "anvil-cp-fail-"));
+    const dir = path.join(parent, "cp");
+    try {
+      const err = await startControlPlane({ dir, startTimeoutMs: 1 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: "CONTROL_PLANE_START_FAILED" });
+      expect(existsSync(dir)).toBe(false);
+      expect(processesMentioning(dir)).toEqual([]);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });
 
