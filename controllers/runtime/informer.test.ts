@@ -189,4 +189,22 @@ describe("Informer against a scripted API server", () => {
     // Dedupe: four events on two keys never make four reconciles of one key.
     expect(keys.filter((k) => k === "ns/a").length).toBeLessThanOrEqual(2);
   });
+
+  it("maps owned objects to their controller owner's key, and ignores non-controller owners", async () => {
+    const owned = (name: string, owner: string, controller: boolean): KubeObject => ({
+      metadata: { ...cm(name, "20").metadata, ownerReferences: [{ apiVersion: "metal3.io/v1alpha1", kind: "BareMetalHost", name: owner, uid: "u", controller }] },
+    });
+    const { inf } = await start([{ list: { rv: "10", items: [owned("hw-1", "host-1", true), owned("hw-2", "host-2", false)] } }, { watch: { events: [], hold: true } }]);
+    const keys: string[] = [];
+    const ctl = new Controller({ name: "owner", for: inf, filter: () => false, reconcile: async (key) => (keys.push(key), { kind: "done" }) }).owns(inf, "BareMetalHost");
+    const ac = new AbortController();
+    const running = ctl.run(ac.signal);
+    cleanups.push(async () => {
+      ac.abort();
+      await running;
+    });
+    await settle(() => keys.length >= 1);
+    await sleep(100);
+    expect(keys).toEqual(["ns/host-1"]);
+  });
 });
