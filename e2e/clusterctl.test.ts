@@ -230,7 +230,19 @@ describe("clusterctl init --infrastructure anvil and generate cluster, against t
         "MachineDeployment/demo-workers",
       ]);
       expect(objs.every((o) => o.metadata.namespace === "demo")).toBe(true);
-      expect(yaml).toContain('value: "{{ ds.meta_data.providerid }}"');
+      // The kubelet's provider ID comes from the config drive's meta-data, in both the control plane's and the workers' kubeadm config.
+      const providerIdArg = [{ name: "provider-id", value: "{{ ds.meta_data.providerid }}" }];
+      const kcp = objs.find((o) => o.kind === "KubeadmControlPlane")?.spec as {
+        kubeadmConfigSpec: Record<"initConfiguration" | "joinConfiguration", { nodeRegistration: { kubeletExtraArgs: unknown } }>;
+      };
+      const workers = objs.find((o) => o.kind === "KubeadmConfigTemplate")?.spec as {
+        template: { spec: { joinConfiguration: { nodeRegistration: { kubeletExtraArgs: unknown } } } };
+      };
+      expect([
+        kcp.kubeadmConfigSpec.initConfiguration.nodeRegistration.kubeletExtraArgs,
+        kcp.kubeadmConfigSpec.joinConfiguration.nodeRegistration.kubeletExtraArgs,
+        workers.template.spec.joinConfiguration.nodeRegistration.kubeletExtraArgs,
+      ]).toEqual([providerIdArg, providerIdArg, providerIdArg]);
       expect(yaml).not.toMatch(/\$\{/);
     });
 
