@@ -61,7 +61,7 @@ export async function startAgentManager(token: string): Promise<AgentManager> {
       }
       const authorized = req.headers.authorization === `Bearer ${token}`;
       const text = Buffer.concat(chunks).toString("utf8");
-      let body: unknown = undefined;
+      let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {

@@ -209,7 +209,9 @@ func fillConfigDrive(part string, cd *ConfigDrive) error {
 	if err := os.MkdirAll(mnt, 0o700); err != nil {
 		return cdFail("mkdir: %v", err)
 	}
-	if out, err := exec.Command("mount", "-t", "vfat", part, mnt).CombinedOutput(); err != nil {
+	// Debian's kernel defaults to iocharset=ascii (CONFIG_FAT_DEFAULT_IOCHARSET), a
+	// module the ramdisk does not carry: name the two it does.
+	if out, err := exec.Command("mount", "-t", "vfat", "-o", "codepage=437,iocharset=utf8", part, mnt).CombinedOutput(); err != nil {
 		return cdFail("mount %s: %v: %s", part, err, strings.TrimSpace(string(out)))
 	}
 	werr := writeConfigFiles(filepath.Join(mnt, "openstack", "latest"), cd)
