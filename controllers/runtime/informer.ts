@@ -149,6 +149,7 @@ export class Informer<T extends KubeObject> {
       // A server-side timeout between 5 and 10 minutes spreads the rewatches
       // of many informers, as client-go's reflector does.
       const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+      const started = Date.now();
       await this.client.transport.watch<T | { code?: number; reason?: string; message?: string }>(
         this.#collection(),
         {
@@ -161,6 +162,8 @@ export class Informer<T extends KubeObject> {
         signal,
         (timeoutSeconds + 60) * 1000,
       );
+      // A watch the server (or a proxy) closes at once must not become a hot loop.
+      if (Date.now() - started < 1_000) await sleep(1_000, undefined, { signal }).catch(() => undefined);
     }
   }
 
