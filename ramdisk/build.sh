@@ -9,15 +9,12 @@
 # input rebuilds and an unchanged one is free. Prints the directory last.
 . "$(cd "$(dirname "$0")/.." && pwd)/scripts/peers/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 bash "$PEERS_DIR/debian.sh" >/dev/null
 
-kver=""
-for k in /boot/vmlinuz-*; do
-  v=${k#/boot/vmlinuz-}
-  [ -d "/lib/modules/$v/kernel" ] && kver=$v
-done
-[ -n "$kver" ] || { log "no /boot/vmlinuz-* with /lib/modules: install linux-image-amd64"; exit 1; }
+kver=$(newest_kernel)
 
 MODULES=(
   # NICs: qemu's e1000 and virtio-net, Intel server NICs.
@@ -33,7 +30,7 @@ busybox_version=$(dpkg-query -W -f='${Version}' busybox-static)
 kernel_pkg_version=$(dpkg-query -W -f='${Version}' "linux-image-$kver" 2>/dev/null || echo "$kver")
 go_version=$(go env GOVERSION)
 hash=$( {
-  cat "$0" "$HERE/init.sh" "$HERE/udhcpc.script"
+  cat "$0" "$HERE/lib.sh" "$HERE/init.sh" "$HERE/udhcpc.script"
   (cd "$HERE/agent" && cat go.mod $(ls ./*.go | grep -v _test.go | LC_ALL=C sort))
   echo "$kver $kernel_pkg_version $busybox_version $go_version"
 } | sha256sum | cut -c1-16)
@@ -48,23 +45,7 @@ build() {
   mkdir -p "$root"/{bin,dev,proc,sys,etc,run,tmp,lib/modules}
   cp /bin/busybox "$root/bin/busybox"
   (cd "$HERE/agent" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$root/bin/anvil-agent" .)
-  : >"$root/etc/modules.order"
-  local m line ko
-  for m in "${MODULES[@]}"; do
-    while read -r line; do
-      ko=${line#insmod }
-      ko=${ko%% *}
-      [ -f "$ko" ] || continue
-      case "$ko" in
-        *.ko) cp "$ko" "$root/lib/modules/" ;;
-        # busybox insmod loads plain ELF only: decompress here.
-        *.ko.xz) xz -dc "$ko" >"$root/lib/modules/$(basename "${ko%.xz}")"; ko=${ko%.xz} ;;
-        *.ko.zst) zstd -qdc "$ko" >"$root/lib/modules/$(basename "${ko%.zst}")"; ko=${ko%.zst} ;;
-        *) log "unknown module format $ko"; return 1 ;;
-      esac
-      grep -qx "${ko##*/}" "$root/etc/modules.order" || echo "${ko##*/}" >>"$root/etc/modules.order"
-    done < <(modprobe -S "$kver" --show-depends "$m")
-  done
+  copy_modules "$kver" "$root" "${MODULES[@]}"
   install -m 0755 "$HERE/init.sh" "$root/init"
   install -m 0755 "$HERE/udhcpc.script" "$root/etc/udhcpc.script"
   (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) | gzip -9 >"$tmp/initramfs.gz"
