@@ -15,6 +15,8 @@ export interface ConcurrentWriteOptions {
   /** Attempts after the first conflict. @default 5 */
   readonly retries?: number;
   readonly signal?: AbortSignal;
+  /** Called on each conflict before the re-read (metrics, tests). */
+  readonly onConflict?: () => void;
 }
 
 type Mutate<T> = (draft: T) => void;
@@ -42,6 +44,7 @@ async function writeWithRetry<T extends KubeObject>(
         }
         throw err;
       }
+      opts.onConflict?.();
       opts.signal?.throwIfAborted();
       current = await client.get(obj.metadata?.namespace, obj.metadata?.name ?? "", opts.signal);
     }

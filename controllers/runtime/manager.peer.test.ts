@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BareMetalHost } from "../../api/index.js";
 import { startControlPlane, type ControlPlane } from "../../e2e/framework/control-plane.js";
 import { REPO_ROOT } from "../../e2e/framework/peers.js";
-import type { EventsV1 } from "./event-recorder.js";
+import type { EventRecorder, EventsV1 } from "./event-recorder.js";
 import { BareMetalHostRef } from "./kinds.js";
 import { createLogger } from "./logger.js";
 import { Manager } from "./manager.js";
@@ -64,6 +64,7 @@ describe("a Manager running a BareMetalHost controller on a real API server", ()
   let hosts: ResourceClient<BareMetalHost>;
   let secrets: ResourceClient<Secret>;
   let hostCache: Informer<BareMetalHost>;
+  let events: EventRecorder;
   const logLines: string[] = [];
   const seen: string[] = [];
   const stop = new AbortController();
@@ -84,7 +85,7 @@ describe("a Manager running a BareMetalHost controller on a real API server", ()
       update: (a, b) => a.metadata?.resourceVersion !== b.metadata?.resourceVersion && seen.push(`update ${keyOf(b)} online=${b.spec.online}`),
       delete: (h) => seen.push(`delete ${keyOf(h)}`),
     });
-    const events = mgr.eventRecorder("anvil.test/host-controller");
+    events = mgr.eventRecorder("anvil.test/host-controller");
     const log = logger.with({ controller: "host-test" });
     const reconcile = objectReconciler<BareMetalHost>({
       client: hosts,
@@ -173,6 +174,19 @@ describe("a Manager running a BareMetalHost controller on a real API server", ()
     });
     expect(ev).toMatchObject({ type: "Warning", reportingController: "anvil.test/host-controller", note: "credentials Secret bmc-b not found" });
     expect(ev.regarding).toMatchObject({ kind: "BareMetalHost", namespace: "default" });
+  });
+
+  it("folds repeats of one Event into a series with a count", async () => {
+    const h = await hosts.get("default", "host-b");
+    for (let i = 0; i < 3; i++) {
+      events.warning(h, "PowerFlapping", "PowerOn", "power state changed behind our back");
+      await events.flush();
+    }
+    const client = mgr.client<EventsV1>(EventKind);
+    const { items } = await client.list({ namespace: "default" });
+    const mine = items.filter((e) => e.regarding?.name === "host-b" && e.reason === "PowerFlapping");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.series?.count).toBe(3);
   });
 
   it("runs the delete path and lets the host go once its finalizer is removed", async () => {

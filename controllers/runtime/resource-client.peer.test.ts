@@ -135,6 +135,7 @@ describe("ResourceClient on a real API server", () => {
     const start = await hosts.patchStatus("default", "race", { status: emptyStatus });
     const writers = 2;
     const perWriter = 15;
+    let conflicts = 0;
     // Each writer increments errorCount from the copy it holds; a conflict
     // must re-read and re-apply, so the final count is the sum of increments.
     await Promise.all(
@@ -143,12 +144,13 @@ describe("ResourceClient on a real API server", () => {
         for (let i = 0; i < perWriter; i++) {
           mine = await patchStatus(hosts, mine, (h) => {
             h.status = { ...emptyStatus, ...h.status, errorCount: (h.status?.errorCount ?? 0) + 1 };
-          }, { retries: 50 });
+          }, { retries: 50, onConflict: () => conflicts++ });
         }
       }),
     );
     const end = await hosts.get("default", "race");
     expect(end.status?.errorCount).toBe(writers * perWriter);
+    console.log(`${writers * perWriter} concurrent increments, ${conflicts} conflicts re-read and re-applied`);
   });
 
   it("keeps another writer's field when a stale status write is re-applied", async () => {
