@@ -44,9 +44,12 @@ export interface VmDisk {
 
 export interface RamdiskVmOptions {
   readonly dir: string;
+  /** Names the log files; [a-z0-9-]. @default "ramdisk" */
+  readonly name?: string;
   readonly mac: string;
   readonly disks: readonly VmDisk[];
-  readonly append: string;
+  /** The ramdisk's kernel command line; without it the VM boots its first disk (and the disk files are kept as they are). */
+  readonly append?: string;
   /** @default 512 */
   readonly memoryMiB?: number;
 }
@@ -84,21 +87,22 @@ export function ramdiskVmArgs(o: RamdiskVmOptions & RamdiskPayload & { serialLog
     if (d.bus === "virtio") args.push("-device", `virtio-blk-pci,drive=disk${i},serial=${d.serial}`);
     else args.push("-device", `scsi-hd,drive=disk${i},bus=scsi0.0,serial=${d.serial}${d.wwn ? `,wwn=${d.wwn}` : ""}`);
   });
-  args.push("-kernel", o.kernel, "-initrd", o.initrd, "-append", o.append);
+  if (o.append !== undefined) args.push("-kernel", o.kernel, "-initrd", o.initrd, "-append", o.append);
   return args;
 }
 
 export function startRamdiskVm(o: RamdiskVmOptions): RamdiskVm {
   const payload = ramdiskPayload();
-  const serialLog = path.join(o.dir, "ramdisk.serial.log");
-  for (const d of o.disks) sparseDisk(d.file, d.sizeBytes);
+  const name = o.name ?? "ramdisk";
+  const serialLog = path.join(o.dir, `${name}.serial.log`);
+  if (o.append !== undefined) for (const d of o.disks) sparseDisk(d.file, d.sizeBytes);
   const args = ramdiskVmArgs({ ...o, ...payload, serialLog });
   const startedAt = Date.now();
   const proc = startProcess({
-    name: "ramdisk-vm",
+    name: `${name}-vm`,
     command: "/usr/bin/qemu-system-x86_64",
     args,
-    logFile: path.join(o.dir, "ramdisk.qemu.log"),
+    logFile: path.join(o.dir, `${name}.qemu.log`),
   });
   const serial = (): string => {
     try {
