@@ -155,7 +155,7 @@ describe("unsupported spec fields", () => {
     ["customDeploy", { customDeploy: { method: "x" } }],
     ["hardwareProfile=dell", { hardwareProfile: "dell" }],
   ])("reports %s on the host instead of ignoring it", async (field, spec) => {
-    const w = new HostWorld({ spec: spec as never });
+    const w = new HostWorld({ spec: spec });
     await w.runTo(S.Available);
     const c = w.host.status?.conditions?.find((k) => k.type === "SpecSupported");
     expect(c?.status).toBe("False");

@@ -6,6 +6,7 @@
 import { HostAnnotation, OperationalStatus, ProvisioningState } from "../../../api/index.js";
 import { complete, cont, update, type ActionResult } from "../action-result.js";
 import { inspectRequest } from "../host-annotations.js";
+import { statusImage } from "../job-key.js";
 import type { Effects, HostScope, StatusDraft } from "../host-scope.js";
 import { enforcePower } from "../power-enforcement.js";
 
@@ -19,7 +20,7 @@ export async function handleAvailable(scope: HostScope, draft: StatusDraft, effe
   if (spec.externallyProvisioned === true) return complete(ProvisioningState.ExternallyProvisioned);
   if (spec.image?.url !== undefined && spec.image.url !== "") {
     if (!scope.limiter.hasCapacity(scope.hostKey)) return delayed(scope, draft);
-    draft.provisioning.image = { ...spec.image };
+    draft.provisioning.image = statusImage(spec.image);
     if (spec.rootDeviceHints !== undefined) draft.provisioning.rootDeviceHints = spec.rootDeviceHints;
     return complete(ProvisioningState.Provisioning);
   }

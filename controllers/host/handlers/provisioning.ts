@@ -5,15 +5,15 @@
  * retry after a failure is a new attempt. Clearing or changing the image
  * sends the host to deprovisioning, as in Metal3.
  */
-import { ErrorType, ProvisioningState } from "../../../api/index.js";
+import { ErrorType, ProvisioningState, type Image } from "../../../api/index.js";
 import { complete, failed, type ActionResult } from "../action-result.js";
 import { attempt, describeBmcFailure } from "../bmc-failure.js";
 import type { HostScope, RamdiskJob, StatusDraft } from "../host-scope.js";
 import { imageDigest, sameImage } from "../job-key.js";
 import { runRamdiskJob } from "../ramdisk-step.js";
 
-export function deployJob(draft: StatusDraft): RamdiskJob {
-  const image = draft.provisioning.image;
+/** The job carries the spec's image (the agent needs any URL credentials); its key only a digest. */
+export function deployJob(draft: StatusDraft, image: Image | undefined): RamdiskJob {
   return {
     purpose: "deploy",
     key: `deploy-${imageDigest(image)}-${draft.provisioningFailCount ?? 0}`,
@@ -23,7 +23,7 @@ export function deployJob(draft: StatusDraft): RamdiskJob {
 
 export async function handleProvisioning(scope: HostScope, draft: StatusDraft): Promise<ActionResult> {
   if (!sameImage(scope.host.spec.image, draft.provisioning.image)) return complete(ProvisioningState.Deprovisioning);
-  const step = await runRamdiskJob(scope, draft, deployJob(draft), ErrorType.Provisioning);
+  const step = await runRamdiskJob(scope, draft, deployJob(draft, scope.host.spec.image), ErrorType.Provisioning);
   if (!step.done) {
     if (step.result.kind === "failed") draft.provisioningFailCount = (draft.provisioningFailCount ?? 0) + 1;
     return step.result;
