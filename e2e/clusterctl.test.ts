@@ -207,8 +207,9 @@ describe("clusterctl init --infrastructure anvil and generate cluster, against t
       const stale = stdout.split("\n").filter((l) => l.trim() !== "");
       if (stale.length > 0) await cp.kubectl(["delete", ...stale]);
       await resetCapiConversion(cp);
-      managers.push(await startCapiCore(cp));
-      managers = [...managers, ...(await startKubeadmProviders(cp))];
+      // ClusterTopology: without it the core and kubeadm webhooks refuse topology Clusters and *Templates outright.
+      managers.push(await startCapiCore(cp, { featureGates: { ClusterTopology: true } }));
+      managers = [...managers, ...(await startKubeadmProviders(cp, { featureGates: { ClusterTopology: true } }))];
     });
 
     const generate = (name: string, extra: Record<string, string> = {}, args: string[] = []) =>
@@ -264,6 +265,55 @@ describe("clusterctl init --infrastructure anvil and generate cluster, against t
         (e: unknown) => e as { stderr: string },
       );
       expect(err?.stderr).toContain(message);
+    });
+
+    describe("the topology flavor and ClusterClass anvil", () => {
+      let objs: Obj[] = [];
+      const topology = (extra: Record<string, string> = {}) => generate("topo", extra, ["--flavor", "topology", "--worker-machine-count", "2"]);
+      beforeAll(async () => {
+        objs = parseAllDocuments(await topology()).map((d) => d.toJSON() as Obj);
+        await cp.kubectl(["create", "namespace", "topo"]);
+        const nsArgs = (o: Obj) => ({ ...o, metadata: { ...o.metadata, namespace: "topo" } });
+        // The class and its templates are created for real: the Cluster webhook validates topology variables against the class's reconciled status.
+        const classObjs = objs.filter((o) => o.kind !== "Cluster").map(nsArgs);
+        await cp.kubectl(["apply", "--server-side", "--field-manager=clusterctl-e2e", "-f", "-"], { input: classObjs.map((o) => `---\n${JSON.stringify(o)}\n`).join("") });
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const { stdout } = await cp.kubectl(["get", "clusterclasses.v1beta2.cluster.x-k8s.io", "anvil", "-n", "topo", "-o", "json"]);
+          const cc = JSON.parse(stdout) as { status?: { variables?: { name: string }[] } };
+          if (cc.status?.variables?.some((v) => v.name === "controlPlaneEndpoint") === true) break;
+          if (Date.now() > deadline) throw new Error("ClusterClass anvil never reported its variables");
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      });
+
+      it("renders a topology Cluster with ClusterClass anvil and its five templates", () => {
+        expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+          "AnvilClusterTemplate/anvil-cluster",
+          "AnvilMachineTemplate/anvil-control-plane",
+          "AnvilMachineTemplate/anvil-default-worker",
+          "Cluster/topo",
+          "ClusterClass/anvil",
+          "KubeadmConfigTemplate/anvil-default-worker",
+          "KubeadmControlPlaneTemplate/anvil-control-plane",
+        ]);
+      });
+
+      it("passes a server-side dry run of the Cluster against the reconciled ClusterClass", async () => {
+        const cluster = objs.find((o) => o.kind === "Cluster");
+        const { stdout } = await cp.kubectl(["apply", "--server-side", "--dry-run=server", "--field-manager=clusterctl-e2e", "-n", "topo", "-f", "-"], {
+          input: JSON.stringify({ ...cluster, metadata: { ...cluster?.metadata, namespace: "topo" } }),
+        });
+        expect(stdout).toContain("cluster.cluster.x-k8s.io/topo serverside-applied (server dry run)");
+      });
+
+      it("refuses, through the Cluster webhook, an endpoint port the class's variable schema forbids", async () => {
+        const bad = parseAllDocuments(await topology({ CONTROL_PLANE_ENDPOINT_PORT: "70000" })).map((d) => d.toJSON() as Obj).find((o) => o.kind === "Cluster");
+        const err = await cp.kubectl(["apply", "--server-side", "--dry-run=server", "--field-manager=clusterctl-e2e", "-f", "-"], {
+          input: JSON.stringify({ ...bad, metadata: { ...bad?.metadata, namespace: "topo" } }),
+        }).then(() => undefined, (e: unknown) => e as { stderr: string });
+        expect(err?.stderr).toMatch(/controlPlaneEndpoint.*65535|65535.*controlPlaneEndpoint/s);
+      });
     });
   });
 });

@@ -101,8 +101,10 @@ describe("the release `make release` builds from manifests/", () => {
     // kubectl kustomize takes a few seconds on a loaded 2-core machine.
   }, 60_000);
 
-  it("holds the components, metadata.yaml and the cluster template", () => {
-    expect([...release.files.keys()]).toEqual(expect.arrayContaining([COMPONENTS_FILE, "metadata.yaml", "cluster-template.yaml"]));
+  it("holds the components, metadata.yaml, the cluster templates and ClusterClass anvil", () => {
+    expect([...release.files.keys()]).toEqual(
+      expect.arrayContaining([COMPONENTS_FILE, "metadata.yaml", "cluster-template.yaml", "cluster-template-topology.yaml", "clusterclass-anvil.yaml"]),
+    );
   });
 
   it("passes every invariant", () => {
