@@ -8,9 +8,11 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"strings"
@@ -34,6 +36,16 @@ func newHasher(kind string) (hash.Hash, error) {
 
 var imageHTTP = &http.Client{Timeout: 0}
 
+// withoutURL drops the URL from a transport error: an image URL may carry a
+// pre-signed query (a secret) and results end up in the host's status.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
 // expectedChecksum returns the digest to compare with: given inline, or read
 // from a checksum file in the `sha256sum` format ("<hex>  <name>"), picking
 // the line for the image's file name, or the only digest in the file.
@@ -46,7 +58,7 @@ func expectedChecksum(img *Image) (string, error) {
 	}
 	resp, err := imageHTTP.Get(img.ChecksumURL)
 	if err != nil {
-		return "", fail("CHECKSUM_FETCH_FAILED", "checksum URL: %v", err)
+		return "", fail("CHECKSUM_FETCH_FAILED", "checksum URL: %v", withoutURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -132,7 +144,7 @@ func deploy(c *client, ins *Instructions) (string, error) {
 
 	resp, err := imageHTTP.Get(img.URL)
 	if err != nil {
-		return root.Name, fail("IMAGE_FETCH_FAILED", "image URL: %v", err)
+		return root.Name, fail("IMAGE_FETCH_FAILED", "image URL: %v", withoutURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -27,6 +27,8 @@ func zeroRange(f *os.File, off, n int64) error {
 
 // scrub removes partition tables and signatures from one disk, partitions first.
 func scrub(dev string, size int64) error {
+	// Learn the table on the disk now (a just-written image's), not the one the kernel read at boot.
+	rereadPartitions(dev)
 	f, err := os.OpenFile(dev, os.O_WRONLY, 0)
 	if err != nil {
 		return err
