@@ -179,3 +179,15 @@ describe("provisioning limit", () => {
     expect(w.host.status?.operationalStatus).toBe(OperationalStatus.OK);
   });
 });
+
+describe("provisioning limit at registration", () => {
+  it("holds a registered host as delayed before inspection while no slot is free", async () => {
+    const w = new HostWorld();
+    w.capacity = false;
+    for (let i = 0; i < 4; i++) await w.step();
+    expect(w.state).toBe(S.Registering);
+    expect(w.host.status?.operationalStatus).toBe(OperationalStatus.Delayed);
+    w.capacity = true;
+    await w.runTo(S.Available);
+  });
+});
