@@ -18,6 +18,7 @@ import { controllerManagerArgs, startControlPlane, type ControlPlane } from "./f
 import { capiBinDir, kubeBinDir } from "./framework/peers.js";
 import { freeTcpPort } from "./framework/ports.js";
 import { startProcess, type Supervised } from "./framework/process.js";
+import { peerVersion } from "./framework/versions.js";
 
 const run = promisify(execFile);
 const PROVIDER_LABEL = "cluster.x-k8s.io/provider=infrastructure-anvil";
@@ -215,7 +216,7 @@ describe("clusterctl init --infrastructure anvil and generate cluster, against t
     const generate = (name: string, extra: Record<string, string> = {}, args: string[] = []) =>
       run(path.join(capiBinDir(), "clusterctl"), [
         "generate", "cluster", name, "--infrastructure", `anvil:${ANVIL_VERSION}`, "--target-namespace", "demo",
-        "--kubernetes-version", "v1.36.3", "--config", repo.configPath, ...args,
+        "--kubernetes-version", `v${peerVersion("KUBE_VERSION")}`, "--config", repo.configPath, ...args,
       ], { env: { ...process.env, CLUSTERCTL_DISABLE_VERSIONCHECK: "true", ...TEMPLATE_ENV, ...extra }, maxBuffer: 16 << 20 }).then((r) => r.stdout);
 
     it("renders the Cluster, AnvilCluster, KubeadmControlPlane, MachineDeployment and their templates", async () => {
