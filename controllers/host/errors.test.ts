@@ -167,3 +167,22 @@ describe("errors are not states", () => {
     expect(w.provisioner.startedOf("wipe")).toBe(1);
   });
 });
+
+describe("a silent ramdisk", () => {
+  it("waits for the ramdisk without power-cycling the host again, then reports an inspection error after the boot timeout", async () => {
+    const w = new HostWorld({ spec: { inspectionMode: "agent" } });
+    w.provisioner.silent = true;
+    await w.runTo(S.Inspecting);
+    await w.step();
+    const boots = w.bmc.callsOf("setBootOverride");
+    expect(boots).toBe(1);
+    for (let i = 0; i < 5; i++) await w.step();
+    expect(w.bmc.callsOf("setBootOverride")).toBe(boots);
+    w.nowMs += 600_000;
+    await w.runTo("error", 5, (x) => x.host.status?.operationalStatus === OperationalStatus.Error);
+    expect(w.host.status?.errorType).toBe(ErrorType.Inspection);
+    expect(w.host.status?.errorMessage).toMatch(/did not report within 600 s/);
+    w.provisioner.silent = false;
+    await w.runTo(S.Available);
+  });
+});

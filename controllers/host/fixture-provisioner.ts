@@ -21,6 +21,8 @@ export class FixtureProvisioner implements Provisioner {
   /** Polls a job spends `running` before it succeeds. */
   runningPolls = 1;
   imageBytes = 1_000_000;
+  /** A ramdisk that never comes up: every job stays not-started. */
+  silent = false;
   inventory: Inventory | undefined = {
     cpu: { arch: "x86_64", count: 4 },
     ramMebibytes: 4096,
@@ -48,7 +50,7 @@ export class FixtureProvisioner implements Provisioner {
 
   agentStatus(job: RamdiskJob): Promise<AgentStatus> {
     const cur = this.current;
-    if (cur?.job.key !== job.key) return Promise.resolve({ phase: "not-started" });
+    if (cur?.job.key !== job.key || this.silent) return Promise.resolve({ phase: "not-started" });
     if (cur.outcome !== undefined) return Promise.resolve(cur.outcome);
     cur.polls += 1;
     const planned = this.plannedFailures.get(job.purpose);
