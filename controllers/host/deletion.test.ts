@@ -50,6 +50,20 @@ describe("deletion", () => {
     expect(w.bmc.calls.length).toBe(calls);
   });
 
+  it("holds a deleted host detached with deleteAction delay until the annotation goes, then deletes it normally", async () => {
+    const w = new HostWorld();
+    await w.runTo(S.Available);
+    w.edit((h) => (h.metadata.annotations = { ...h.metadata.annotations, [HostAnnotation.Detached]: '{"deleteAction":"delay"}' }), { bumpGeneration: false });
+    markDeleted(w);
+    const calls = w.bmc.calls.length;
+    for (let i = 0; i < 3; i++) expect((await w.step()).finalizer).toBe("keep");
+    expect(w.bmc.calls.length).toBe(calls);
+    expect(w.host.status?.operationalStatus).toBe("detached");
+    w.edit((h) => delete h.metadata.annotations?.[HostAnnotation.Detached], { bumpGeneration: false });
+    await w.runTo("gone", 20, (x) => (x.host.metadata.finalizers ?? []).length === 0);
+    expect(await w.bmc.power.getPower()).toBe("off");
+  });
+
   it("deletes a host whose credentials Secret is gone without trying to power it off", async () => {
     const w = new HostWorld();
     await w.runTo(S.Available);

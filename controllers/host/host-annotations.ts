@@ -59,3 +59,19 @@ export function statusAnnotation(meta: { annotations?: Record<string, string> })
 export function hardwareDetailsAnnotation(meta: { annotations?: Record<string, string> }): string | undefined {
   return annotationsOf(meta)[HostAnnotation.HardwareDetails];
 }
+
+/**
+ * Metal3's `{"deleteAction":"delay"}` holds a deleted detached host until the
+ * annotation is removed; an empty or non-JSON value deletes at once
+ * (baremetal-operator host_state_machine.go, DetachedAnnotationArguments).
+ */
+export function detachedDelaysDeletion(meta: { annotations?: Record<string, string> }): boolean {
+  const value = annotationsOf(meta)[HostAnnotation.Detached];
+  if (value === undefined) return false;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return typeof parsed === "object" && parsed !== null && (parsed as { deleteAction?: unknown }).deleteAction === "delay";
+  } catch {
+    return false;
+  }
+}

@@ -21,7 +21,7 @@ import { getCondition } from "../runtime/conditions.js";
 import { complete, failed, type ActionResult } from "./action-result.js";
 import { credentialsChanged, validateBmc } from "./credentials-check.js";
 import { errorBackoffMs } from "./error-backoff.js";
-import { isDetached, isPaused, statusAnnotation } from "./host-annotations.js";
+import { detachedDelaysDeletion, isDetached, isPaused, statusAnnotation } from "./host-annotations.js";
 import type { Effects, HostEvent, HostScope, StatusDraft } from "./host-scope.js";
 import { stampTransition } from "./operation-history.js";
 import { handlerFor } from "./state-table.js";
@@ -82,7 +82,7 @@ export async function reconcileHost(scope: HostScope): Promise<HostReconcileResu
   if (draft.provisioning.ID === "" && host.metadata.uid !== undefined) draft.provisioning.ID = host.metadata.uid;
 
   if (isDetached(host.metadata)) {
-    if (deleting) return finish(scope, original, draft, { kind: "delete-complete" }, effects, "remove");
+    if (deleting && !detachedDelaysDeletion(host.metadata)) return finish(scope, original, draft, { kind: "delete-complete" }, effects, "remove");
     draft.operationalStatus = OperationalStatus.Detached;
     return finish(scope, original, draft, undefined, effects, finalizerFor(false));
   }
