@@ -127,6 +127,19 @@ describe("host annotations", () => {
     expect(await w.bmc.power.getPower()).toBe("on");
   });
 
+  it("ignores the detached annotation while a host is provisioning, as Metal3 does", async () => {
+    const w = await inState(S.Available);
+    w.provisioner.runningPolls = 5;
+    w.edit((h) => (h.spec.image = { ...IMAGE }));
+    await w.runTo(S.Provisioning);
+    w.edit((h) => (h.metadata.annotations = { ...h.metadata.annotations, [HostAnnotation.Detached]: "" }), { bumpGeneration: false });
+    await w.step();
+    expect(w.host.status?.operationalStatus).toBe(OperationalStatus.OK);
+    await w.runTo(S.Provisioned);
+    await w.step();
+    expect(w.host.status?.operationalStatus).toBe(OperationalStatus.Detached);
+  });
+
   it("restores status from the status annotation after a move, drops it, and never re-provisions", async () => {
     const src = await inState(S.Provisioned);
     const saved = JSON.stringify(src.host.status);

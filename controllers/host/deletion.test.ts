@@ -89,6 +89,17 @@ describe("deletion", () => {
     expect(w.events.some((e) => e.reason === "PowerOffFailed")).toBe(true);
   });
 
+  it("gives up cleaning a deleted provisioned host after three wipe failures and deletes it with a warning", async () => {
+    const w = new HostWorld();
+    await w.runTo(S.Available);
+    w.edit((h) => (h.spec.image = { ...IMAGE }));
+    await w.runTo(S.Provisioned);
+    w.provisioner.failNext("wipe", "WIPE_FAILED", "busy", 1000);
+    await deleteToEnd(w);
+    expect(w.events.some((e) => e.reason === "CleaningSkipped")).toBe(true);
+    expect(w.provisioner.startedOf("wipe")).toBe(3);
+  });
+
   it("does not add the finalizer back to a host being deleted", async () => {
     const w = new HostWorld();
     markDeleted(w);

@@ -35,6 +35,7 @@ describe("host lifecycle", () => {
     await w.runTo(S.Unmanaged);
     await w.step();
     expect(w.state).toBe(S.Unmanaged);
+    expect(w.host.status?.operationalStatus).toBe(OperationalStatus.Discovered);
     w.edit((h) => (h.spec.bmc = { address: "ipmi://192.0.2.9", credentialsName: "x" }));
     await w.runTo(S.Available);
   });

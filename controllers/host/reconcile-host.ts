@@ -55,6 +55,8 @@ const REGISTERED: ReadonlySet<string> = new Set([
   ProvisioningState.ExternallyProvisioned,
   ProvisioningState.Deprovisioning,
 ]);
+/** Metal3 honours the detached annotation only in these states (host_state_machine.go, checkDetachedHost). */
+const DETACHABLE: ReadonlySet<string> = new Set([...STABLE, ProvisioningState.Ready]);
 const PROVISIONED: ReadonlySet<string> = new Set([ProvisioningState.Provisioned, ProvisioningState.ExternallyProvisioned]);
 
 export function initialStatus(): BareMetalHostStatus {
@@ -81,7 +83,7 @@ export async function reconcileHost(scope: HostScope): Promise<HostReconcileResu
   const draft: StatusDraft = structuredClone(original);
   if (draft.provisioning.ID === "" && host.metadata.uid !== undefined) draft.provisioning.ID = host.metadata.uid;
 
-  if (isDetached(host.metadata)) {
+  if (isDetached(host.metadata) && DETACHABLE.has(draft.provisioning.state)) {
     if (deleting && !detachedDelaysDeletion(host.metadata)) return finish(scope, original, draft, { kind: "delete-complete" }, effects, "remove");
     draft.operationalStatus = OperationalStatus.Detached;
     return finish(scope, original, draft, undefined, effects, finalizerFor(false));
@@ -211,7 +213,9 @@ function finish(
       draft.provisioning.state = result.next;
       draft.errorCount = 0;
       clearError(draft, now, generation);
-      if (draft.operationalStatus !== OperationalStatus.Detached) draft.operationalStatus = OperationalStatus.OK;
+      if (draft.operationalStatus !== OperationalStatus.Detached) {
+        draft.operationalStatus = result.next === ProvisioningState.Unmanaged ? OperationalStatus.Discovered : OperationalStatus.OK;
+      }
       effects.events.push({ type: "Normal", reason: "StateChanged", message: `${from === "" ? "new" : from} -> ${result.next}` });
       requeueAfterMs = 0;
       break;

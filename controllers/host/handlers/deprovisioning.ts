@@ -7,14 +7,24 @@
 import { ErrorType, ProvisioningState } from "../../../api/index.js";
 import { complete, failed, type ActionResult } from "../action-result.js";
 import { attempt, describeBmcFailure } from "../bmc-failure.js";
-import type { HostScope, StatusDraft } from "../host-scope.js";
+import type { Effects, HostScope, StatusDraft } from "../host-scope.js";
 import { runRamdiskJob } from "../ramdisk-step.js";
 
-export async function handleDeprovisioning(scope: HostScope, draft: StatusDraft): Promise<ActionResult> {
+/** baremetal-operator gives up cleaning a host being deleted after 3 failures; so does Anvil. */
+export const MAX_CLEAN_ERRORS_ON_DELETE = 3;
+
+export async function handleDeprovisioning(scope: HostScope, draft: StatusDraft, effects: Effects): Promise<ActionResult> {
+  const deleting = scope.host.metadata.deletionTimestamp !== undefined;
   if (scope.host.spec.automatedCleaningMode !== "disabled") {
     const started = draft.operationHistory?.deprovision?.start ?? "";
     const step = await runRamdiskJob(scope, draft, { purpose: "wipe", key: `wipe-${started}-${draft.errorCount}` }, ErrorType.Provisioning);
-    if (!step.done) return step.result;
+    if (!step.done) {
+      if (step.result.kind === "failed" && deleting && draft.errorCount + 1 >= MAX_CLEAN_ERRORS_ON_DELETE) {
+        effects.events.push({ type: "Warning", reason: "CleaningSkipped", message: `${step.result.message}; giving up cleaning to delete the host` });
+      } else {
+        return step.result;
+      }
+    }
   }
   const bmc = scope.bmc;
   if (bmc !== undefined) {
@@ -24,6 +34,5 @@ export async function handleDeprovisioning(scope: HostScope, draft: StatusDraft)
   }
   await scope.provisioner.releaseRamdisk();
   delete draft.provisioning.image;
-  const deleting = scope.host.metadata.deletionTimestamp !== undefined;
   return complete(deleting ? ProvisioningState.PoweringOffBeforeDelete : ProvisioningState.Available);
 }
