@@ -7,6 +7,9 @@ t0=$SECONDS
 bash scripts/install-peers.sh
 echo "[test] lint"; npx tsc -p tsconfig.json --noEmit; npx eslint --max-warnings 0 .
 echo "[test] generated files"; bash scripts/verify-generated.sh
+echo "[test] ramdisk agent (go test)"
+( cd ramdisk/agent && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOCACHE="$HOME/.cache/anvil/go/build" \
+    GOMODCACHE="$HOME/.cache/anvil/go/mod" go test -count=1 ./... )
 mkdir -p .tmp
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json || status=$?
