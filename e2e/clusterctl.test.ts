@@ -8,10 +8,11 @@
  * the Cluster, KubeadmControlPlane and MachineDeployment.
  */
 import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { startCapiCore, startKubeadmProviders, type CapiCore } from "./framework/capi.js";
 import { ANVIL_VERSION, buildClusterctlRepo, type ClusterctlRepo } from "./framework/clusterctl-repo.js";
 import { controllerManagerArgs, startControlPlane, type ControlPlane } from "./framework/control-plane.js";
@@ -188,6 +189,27 @@ describe("clusterctl init --infrastructure anvil and generate cluster, against t
         () => "no",
       ));
     expect([await can("get", "default"), await can("create", "default"), await can("create", "anvil-system")]).toEqual(["yes", "no", "yes"]);
+  });
+
+  it("describes the provider for `generate provider --describe`: namespace, variables, image", async () => {
+    const out = await clusterctl(["generate", "provider", "--infrastructure", `anvil:${ANVIL_VERSION}`, "--describe"]);
+    expect(out).toMatch(/TargetNamespace:\s+anvil-system/);
+    for (const v of ["ANVIL_DHCP_MODE", "ANVIL_DHCP_RANGE", "ANVIL_PROVISIONING_INTERFACE", "ANVIL_RAMDISK_KERNEL_URL", "ANVIL_WATCH_NAMESPACE"]) expect(out).toContain(v);
+    expect(out).toContain("ghcr.io/anvil-metal/anvil:v0.1.0");
+  });
+
+  it("fills the manager's flags from clusterctl variables and swaps its image through clusterctl's images setting", async () => {
+    const config = parse(await readFile(repo.configPath, "utf8")) as Record<string, unknown>;
+    const custom = path.join(repo.dir, "clusterctl-custom.yaml");
+    await writeFile(custom, stringify({ ...config, ANVIL_DHCP_MODE: "proxy", images: { "infrastructure-anvil": { repository: "registry.example.com/anvil", tag: "v0.1.0-lab" } } }));
+    const r = await run(path.join(capiBinDir(), "clusterctl"), ["generate", "provider", "--infrastructure", `anvil:${ANVIL_VERSION}`, "--config", custom], {
+      env: { ...process.env, CLUSTERCTL_DISABLE_VERSIONCHECK: "true", ANVIL_WATCH_NAMESPACE: "lab", ANVIL_PROVISIONING_INTERFACE: "enp1s0" },
+      maxBuffer: 16 << 20,
+    });
+    const dep = parseAllDocuments(r.stdout).map((d) => d.toJSON() as Obj).find((o) => o.kind === "Deployment");
+    const [c] = (dep?.spec as { template: { spec: { containers: { image: string; args: string[] }[] } } }).template.spec.containers;
+    expect(c?.image).toBe("registry.example.com/anvil/anvil:v0.1.0-lab");
+    expect(c?.args).toEqual(expect.arrayContaining(["--namespace=lab", "--dhcp-mode=proxy", "--provisioning-interface=enp1s0", "--dhcp-range=172.22.0.10-172.22.0.100"]));
   });
 
   it("lists the template's variables, the required ones without defaults", async () => {

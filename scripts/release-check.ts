@@ -97,6 +97,13 @@ export function checkComponents(docs: readonly Manifest[]): string[] {
   }
   const deployments = docs.filter((d) => d.kind === "Deployment");
   if (deployments.length !== 1) problems.push(`want one manager Deployment, found ${deployments.length}`);
+  for (const d of deployments) {
+    const pod = (d.spec?.["template"] as { spec?: { containers?: { name?: string; image?: string }[] } } | undefined)?.spec;
+    for (const c of pod?.containers ?? []) {
+      // clusterctl reads images before it substitutes variables (generate provider --describe, image overrides).
+      if (c.image === undefined || c.image.includes("${")) problems.push(`${describe(d)} container ${c.name ?? "?"} needs a literal image, not ${c.image ?? "none"}`);
+    }
+  }
   return problems;
 }
 
