@@ -40,12 +40,13 @@ describe("host lifecycle", () => {
     await w.runTo(S.Available);
   });
 
-  it("registers an externally provisioned host straight to externally provisioned and returns it to available when the flag is cleared", async () => {
+  it("registers an externally provisioned host straight to externally provisioned and, when the flag is cleared, inspects it and makes it available", async () => {
     const w = new HostWorld({ spec: { externallyProvisioned: true } });
     await w.runTo(S.ExternallyProvisioned);
     expect(w.bmc.callsOf("setBootOverride")).toBe(0);
     w.edit((h) => (h.spec.externallyProvisioned = false));
     await w.runTo(S.Available);
+    expect(statesVisited(w).slice(-3)).toEqual(["externally provisioned -> inspecting", "inspecting -> preparing", "preparing -> available"]);
   });
 
   it("fills status.hardware from the BMC's out-of-band inventory", async () => {
