@@ -50,6 +50,18 @@ describe("resumability", () => {
     expect(w.provisioner.startedOf("deploy")).toBe(1);
   });
 
+  it.each(Array.from({ length: 12 }, (_, i) => i))("wipes once and returns to available when the manager dies after deprovisioning reconcile %i", async (k) => {
+    const w = await provisionWithCrashes(() => false);
+    w.edit((h) => delete h.spec.image);
+    for (let i = 0; i < 60 && !(w.state === S.Available && i > 0); i++) {
+      if (i === k) await w.crashedStep();
+      else await w.step();
+    }
+    expect(w.state).toBe(S.Available);
+    expect(w.provisioner.startedOf("wipe")).toBe(1);
+    expect(w.provisioner.startedOf("deploy")).toBe(1);
+  });
+
   it("re-running a provisioned host's reconcile many times changes nothing and deploys nothing", async () => {
     const w = await provisionWithCrashes(() => false);
     await w.step();
