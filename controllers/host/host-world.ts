@@ -104,10 +104,4 @@ export class HostWorld {
     await reconcileHost(this.scope());
   }
 
-  /** Every text the machine produced: statuses, events, annotations it left. */
-  allOutputText(): string {
-    return JSON.stringify(this.results) + JSON.stringify(this.events) + this.stored;
-  }
-}
-
 export const S = ProvisioningState;
