@@ -103,5 +103,6 @@ export class HostWorld {
   async crashedStep(): Promise<void> {
     await reconcileHost(this.scope());
   }
+}
 
 export const S = ProvisioningState;
