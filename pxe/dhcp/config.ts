@@ -22,7 +22,10 @@ export interface SubnetConfig {
   readonly cidr: string;
   /** Addresses handed to known MACs that have no fixed reservation. */
   readonly pool?: { readonly start: string; readonly end: string };
-  /** Option 3. Also what stops iPXE from waiting for an IPv6 router before it boots. */
+  /**
+   * Option 3 (RFC 2132 §3.5). It does not stop iPXE's ~13 s IPv6 wait: measured
+   * in e2e/pxe-vm.test.ts, only a router advertisement on the LAN does (docs/dhcp.md).
+   */
   readonly router?: string;
   /** Option 6. */
   readonly dnsServers?: readonly string[];
