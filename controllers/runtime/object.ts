@@ -3,20 +3,9 @@
  * kind on the API server. Work-queue keys are `namespace/name` (or `name`
  * for cluster-scoped kinds), as client-go's MetaNamespaceKeyFunc makes them.
  */
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
-}
+import type { ObjectMeta } from "../../api/common/meta.js";
+
+export type { ObjectMeta };
 
 export interface KubeObject {
   apiVersion?: string;
