@@ -14,7 +14,19 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./framework/peers.js";
 
-const run = promisify(execFile);
+const runRaw = promisify(execFile);
+
+/** execFile, but a failure carries the command's stdout too: the demo reports its stages there. */
+async function run(cmd: string, args: string[], opts: Parameters<typeof runRaw>[2]): Promise<{ stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await runRaw(cmd, args, { ...opts, encoding: "utf8" });
+    return { stdout: String(stdout), stderr: String(stderr) };
+  } catch (err) {
+    const e = err as Error & { stdout?: unknown; code?: unknown; signal?: unknown; killed?: unknown };
+    const out = typeof e.stdout === "string" ? e.stdout.slice(-6000) : "";
+    throw new Error(`${e.message}\n(exit ${String(e.code)}, signal ${String(e.signal)}, killed ${String(e.killed)})\n--- stdout (tail) ---\n${out}`, { cause: err });
+  }
+}
 const demo = path.join(REPO_ROOT, "scripts/demo.sh");
 
 function listening(port: number): Promise<boolean> {

@@ -24,6 +24,8 @@ let inFlight: Promise<void> | undefined;
 async function shutdown(code: number, why: string): Promise<never> {
   shuttingDown ??= (async () => {
     say(`stopping (${why})`);
+    // A failure also goes to stderr, where callers that keep only stderr look.
+    if (code !== 0) process.stderr.write(`[demo] stopping (${why})\n`);
     // Peers run in their own process groups and would outlive us: let the
     // running stage finish (each has its own start timeout) and register them.
     if (inFlight !== undefined) await Promise.race([inFlight.catch(() => undefined), sleep(150_000)]);
