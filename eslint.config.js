@@ -58,11 +58,21 @@ const rules = [
   [
     "controllers",
     {
-      allow: ["api", "bmc"],
+      allow: ["api", "bmc", "pxe"],
       extra: [
         {
           regex: "^(?:\\.\\./)+bmc/(?:redfish|ipmi)(?:/|$)",
           message: "controllers/ use the BMC role interfaces, never a driver (docs/architecture.md).",
+        },
+        {
+          // The host controller implements the boot service's two interfaces; it never reaches into a service.
+          regex: "^(?:\\.\\./)+pxe/(?!(?:boot|agent)-backend\\.js$)",
+          message: "controllers/ may import only the types of pxe/boot-backend.ts and pxe/agent-backend.ts (docs/architecture.md).",
+        },
+        {
+          regex: "^(?:\\.\\./)+pxe/(?:boot|agent)-backend\\.js$",
+          allowTypeImports: true,
+          message: "controllers/ may import only the types of pxe/boot-backend.ts and pxe/agent-backend.ts (docs/architecture.md).",
         },
       ],
     },

@@ -34,6 +34,8 @@ describe("import boundaries", () => {
     ["controllers/host/power.ts", `import { x } from "../../bmc/redfish/client.js";`],
     ["controllers/host/power.ts", `import { x } from "../../bmc/ipmi/index.js";`],
     ["controllers/host/power.ts", `import { x } from "../../pxe/dhcp/server.js";`],
+    ["controllers/kube/boot.ts", `import { normalizeMac } from "../../pxe/boot-backend.js";`],
+    ["controllers/kube/boot.ts", `import type { X } from "../../pxe/http/server.js";`],
     ["scripts/generate.ts", `import { x } from "../bmc/types.js";`],
   ])("refuses, in %s, the import %s", async (file, code) => {
     expect(await boundaryMessages(file, code)).toHaveLength(1);
@@ -44,6 +46,8 @@ describe("import boundaries", () => {
     ["pxe/http/agent.ts", `import type { X } from "../../api/v1alpha1/index.js";`],
     ["controllers/host/power.ts", `import type { BmcClient } from "../../bmc/types.js";`],
     ["controllers/host/state.ts", `import { x } from "../../api/v1alpha1/index.js";`],
+    ["controllers/kube/boot.ts", `import type { BootBackend } from "../../pxe/boot-backend.js";`],
+    ["controllers/kube/agent.ts", `import type { AgentBackend } from "../../pxe/agent-backend.js";`],
     ["scripts/generate.ts", `import { x } from "../api/v1alpha1/index.js";`],
     ["cmd/anvil.ts", `import { x } from "../bmc/redfish/client.js";`],
     ["bmc/redfish/client.peer.test.ts", `import { x } from "../../e2e/framework/sushy-tools.js";`],
