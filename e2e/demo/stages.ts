@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { startControlPlane, type ControlPlane } from "../framework/control-plane.js";
 import { REPO_ROOT } from "../framework/peers.js";
@@ -74,10 +75,23 @@ export const crdStage: DemoStage = {
     const { stdout } = await cp.kubectl(["get", "crd", "-l", "cluster.x-k8s.io/provider=infrastructure-anvil", "-o", "name"]);
     const names = stdout.split("\n").filter((l) => l !== "");
     await cp.kubectl(["wait", "--for=condition=Established", "--timeout=60s", ...names]);
+    // Established is not "served": the API server's discovery document can lag it, and a fresh
+    // kubectl that misses the kind fails with "no matches for kind" (seen once in CI).
+    if (names.some((n) => n.endsWith("/baremetalhosts.metal3.io"))) await servedByDiscovery(cp, "baremetalhosts", 30_000);
     ctx.crdsInstalled = names.some((n) => n.endsWith("/baremetalhosts.metal3.io"));
     ctx.say(`${names.length} CRDs established${ctx.crdsInstalled ? "" : " (no BareMetalHost among them)"}`);
   },
 };
+
+async function servedByDiscovery(cp: ControlPlane, resource: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { stdout } = await cp.kubectl(["api-resources", "--api-group=metal3.io", "-o", "name"]);
+    if (stdout.split("\n").some((l) => l.startsWith(`${resource}.`))) return;
+    if (Date.now() > deadline) throw new Error(`${resource} is Established but not in the API server's discovery after ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
+}
 
 export const inventoryStage: DemoStage = {
   name: "sample inventory (BareMetalHosts + BMC Secrets)",
