@@ -17,7 +17,7 @@ describe("hostScript", () => {
     ["frees earlier images before loading the ramdisk", "default/deploy-me", /^#!ipxe\n# .*\nimgfree\nkernel /],
     ["names the initrd on the kernel command line for Debian's EFI iPXE", "default/deploy-me", /kernel http:\/\/10\.0\.0\.1:8080\/assets\/vmlinuz initrd=initrd\.img /],
     ["loads the initrd under that name", "default/deploy-me", /\ninitrd --name initrd\.img http:\/\/10\.0\.0\.1:8080\/assets\/initrd\.img /],
-    ["passes the host's token and the API address", "default/deploy-me", / anvil\.api=http:\/\/10\.0\.0\.1:8080 anvil\.token=tok-one-AAAA console=ttyS0 /],
+    ["passes the host's token and its own agent API base, under which the agent's paths land", "default/deploy-me", / anvil\.api=http:\/\/10\.0\.0\.1:8080\/agent\/v1\/hosts\/52-54-00-00-00-01 anvil\.token=tok-one-AAAA console=ttyS0 /],
     ["boots the first disk with sanboot on BIOS", "default/disk", /\nsanboot --no-describe --drive 0x80 /],
     ["leaves iPXE with exit on UEFI", "default/disk", /iseq \$\{platform\} efi && goto uefi \|\|\n[\s\S]*:uefi\nexit\n$/],
     ["only exits when there is nothing to boot", "default/idle", /^#!ipxe\n# [^\n]*\nexit\n$/],

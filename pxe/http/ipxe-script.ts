@@ -42,6 +42,18 @@ export interface HostScriptContext {
   readonly baseUrl: string;
 }
 
+/**
+ * The base URL the deploy agent appends its paths to (`/instructions`,
+ * `/inventory`, ... — ramdisk/agent/client.go), so it must already name the
+ * host: the server routes agent calls under `/agent/v1/hosts/<mac>` and checks
+ * that the token belongs to that MAC (agent-auth.ts). The record's MAC, not
+ * iPXE's `${netX/mac}`, because the token is bound to the record's MAC even
+ * when the machine booted through another NIC. Hyphen form: no `:` in a path.
+ */
+export function agentApiUrl(baseUrl: string, mac: string): string {
+  return `${safeUrl("base URL", baseUrl)}/agent/v1/hosts/${mac.toLowerCase().replace(/:/g, "-")}`;
+}
+
 /** The script `/ipxe/<mac>` returns for a known machine. */
 export function hostScript(record: BootRecord, ctx: HostScriptContext): string {
   const action = record.action;
@@ -54,7 +66,7 @@ export function hostScript(record: BootRecord, ctx: HostScriptContext): string {
         `initrd=${INITRD_NAME}`,
         // pxelinux's BOOTIF convention: the agent finds its boot interface by it.
         "BOOTIF=01-${netX/mac:hexhyp}",
-        `anvil.api=${safeUrl("base URL", ctx.baseUrl)}`,
+        `anvil.api=${agentApiUrl(ctx.baseUrl, record.mac)}`,
         `anvil.token=${action.token}`,
         ...(extra ? [extra] : []),
       ].join(" ");
