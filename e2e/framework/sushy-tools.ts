@@ -76,7 +76,7 @@ function specsOf(systems: SushyToolsOptions["systems"]): SushySystemSpec[] {
 }
 
 /** The password goes to bcrypt on stdin, never on a command line. Cost 4 keeps each request's check ~1 ms. */
-async function htpasswdLine(python: string, username: string, password: string): Promise<string> {
+export async function htpasswdLine(python: string, username: string, password: string): Promise<string> {
   const script = "import bcrypt,sys; print(bcrypt.hashpw(sys.stdin.buffer.read(), bcrypt.gensalt(rounds=4)).decode())";
   const hash = (await run(python, ["-c", script], password)).trim();
   return `${username}:${hash}\n`;
@@ -165,7 +165,22 @@ export async function startSushyTools(opts: SushyToolsOptions): Promise<SushyToo
   }
 }
 
-function plainGet(base: string, p: string, auth: SushyToolsOptions["auth"], ca: string | undefined): Promise<unknown> {
+/** Transient 5xx answers: sushy-tools' fake driver answered one GET with 500 in a demo run (the next GET worked). */
+class ServerError extends Error {}
+
+/** A GET of the emulator's state; GET is idempotent, so a 5xx is retried twice before it fails. */
+export async function plainGet(base: string, p: string, auth: SushyToolsOptions["auth"], ca: string | undefined): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await plainGetOnce(base, p, auth, ca);
+    } catch (err) {
+      if (!(err instanceof ServerError) || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
+function plainGetOnce(base: string, p: string, auth: SushyToolsOptions["auth"], ca: string | undefined): Promise<unknown> {
   const url = new URL(p, base);
   const headers: Record<string, string> = { Accept: "application/json" };
   if (auth !== undefined) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
@@ -175,7 +190,9 @@ function plainGet(base: string, p: string, auth: SushyToolsOptions["auth"], ca: 
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
-        if ((res.statusCode ?? 0) >= 300) return reject(new Error(`GET ${p}: HTTP ${res.statusCode ?? 0}`));
+        const status = res.statusCode ?? 0;
+        if (status >= 500) return reject(new ServerError(`GET ${p}: HTTP ${status}: ${text.replace(/\s+/g, " ").slice(0, 300)}`));
+        if (status >= 300) return reject(new Error(`GET ${p}: HTTP ${status}`));
         try {
           resolve(text === "" ? undefined : JSON.parse(text));
         } catch (err) {
