@@ -12,17 +12,13 @@
 
 bash "$PEERS_DIR/debian.sh" >/dev/null
 
-# The newest Debian kernel that has its modules installed.
-kver=""
-for k in /boot/vmlinuz-*; do
-  v=${k#/boot/vmlinuz-}
-  [ -d "/lib/modules/$v/kernel" ] && kver=$v
-done
-[ -n "$kver" ] || { log "no /boot/vmlinuz-* with /lib/modules: install linux-image-amd64"; exit 1; }
+# newest_kernel and copy_modules: shared with the deploy ramdisk's build.
+. "$(dirname "$0")/../ramdisk/lib.sh"
+kver=$(newest_kernel)
 
 busybox_version=$(dpkg-query -W -f='${Version}' busybox-static)
 kernel_pkg_version=$(dpkg-query -W -f='${Version}' "linux-image-$kver" 2>/dev/null || echo "$kver")
-hash=$( { cat "$0"; echo "$kver $kernel_pkg_version $busybox_version"; } | sha256sum | cut -c1-16)
+hash=$( { cat "$0" "$(dirname "$0")/../ramdisk/lib.sh"; echo "$kver $kernel_pkg_version $busybox_version"; } | sha256sum | cut -c1-16)
 out=$ANVIL_CACHE/test-boot-$hash
 
 # Debian builds the NIC drivers qemu offers as modules (CONFIG_E1000=m,
@@ -123,23 +119,7 @@ build() {
   local root=$tmp/root
   mkdir -p "$root"/{bin,dev,proc,sys,etc,lib/modules,tmp}
   cp /bin/busybox "$root/bin/busybox"
-  : >"$root/etc/modules.order"
-  local m line ko
-  for m in "${NIC_MODULES[@]}"; do
-    while read -r line; do
-      ko=${line#insmod }
-      ko=${ko%% *}
-      [ -f "$ko" ] || continue
-      case "$ko" in
-        *.ko) ;;
-        *) log "compressed module $ko: busybox insmod cannot load it"; return 1 ;;
-      esac
-      if ! grep -qx "${ko##*/}" "$root/etc/modules.order"; then
-        cp "$ko" "$root/lib/modules/"
-        echo "${ko##*/}" >>"$root/etc/modules.order"
-      fi
-    done < <(modprobe -S "$kver" --show-depends "$m")
-  done
+  copy_modules "$kver" "$root" "${NIC_MODULES[@]}"
   write_init "$root/init"
   write_udhcpc_script "$root/etc/udhcpc.script"
   (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) | gzip -9 >"$tmp/initramfs.gz"
