@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { freeUdpPort } from "../e2e/framework/ports.js";
 import { startBootService } from "./boot-service.js";
 import { resolvePxeConfig } from "./config.js";
+import { memoryAgentBackend } from "./http/testing/memory-agent-backend.js";
 import { HOSTS, memoryBackend } from "./http/testing/memory-backend.js";
 import { encodeRequest, Opcode } from "./tftp/packet.js";
 
@@ -38,6 +39,29 @@ describe("startBootService", () => {
     await svc.close();
     await expect(fetch(`http://127.0.0.1:${httpPort}/healthz`)).rejects.toThrow();
     expect(await tftpAnswers(tftpPort)).toBe(false);
+  });
+
+  it("serves the agent API from the given agent backend, counts its refusals and logs its backend failures", async () => {
+    const agentBackend = memoryAgentBackend();
+    agentBackend.give({ action: "inspect" });
+    const events: unknown[] = [];
+    const cfg = resolvePxeConfig({ serverAddress: "127.0.0.1", hostsFile: "h", dhcp: { mode: "off" }, tftp: { enabled: false }, http: { port: 0 } }, "/");
+    const svc = await startBootService(cfg, memoryBackend(HOSTS), { agentBackend, log: (e) => events.push(e) });
+    try {
+      const url = `http://127.0.0.1:${svc.httpAddress!.port}/agent/v1/hosts/52-54-00-00-00-01/instructions`;
+      const ok = await fetch(url, { headers: { authorization: "Bearer tok-one-AAAA" } });
+      expect(await ok.json()).toEqual({ action: "inspect" });
+      expect((await fetch(url)).status).toBe(401);
+      agentBackend.failing.instructions = new Error("store down");
+      expect((await fetch(url, { headers: { authorization: "Bearer tok-one-AAAA" } })).status).toBe(503);
+      expect(svc.agentCounters.snapshot()).toEqual({
+        accepted: { whoami: 0, instructions: 1, inventory: 0, progress: 0, result: 0 },
+        rejected: { AGENT_TOKEN_MISSING: 1, AGENT_BACKEND_UNAVAILABLE: 1 },
+      });
+      expect(events).toContainEqual({ event: "agent-backend-error", route: "instructions", host: "default/deploy-me", message: "Error: store down" });
+    } finally {
+      await svc.close();
+    }
   });
 
   it.each([

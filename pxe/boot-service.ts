@@ -4,19 +4,35 @@
  * start, the ones already started are stopped before the error surfaces.
  */
 import path from "node:path";
+import type { AgentBackend } from "./agent-backend.js";
 import type { BootBackend, BootRecord } from "./boot-backend.js";
 import type { PxeConfig, RamdiskDefaults } from "./config.js";
 import type { DhcpServer } from "./dhcp/server.js";
 import { startDhcpService } from "./dhcp/service.js";
 import type { HttpAccessEvent } from "./http/access-log.js";
+import { agentApi, type AgentApiOptions, type AgentRoute } from "./http/agent-api.js";
+import { AgentApiCounters } from "./http/agent-api-counters.js";
 import { BootHttpServer, type AgentHandler } from "./http/server.js";
 import { TftpServer, type TftpLogEvent } from "./tftp/server.js";
 
-export type BootServiceLogEvent = TftpLogEvent | HttpAccessEvent | { readonly event: "dhcp"; readonly line: string };
+/** A failed AgentBackend call (the agent got 503 and retries); `message` never holds the host's token. */
+export interface AgentBackendErrorEvent {
+  readonly event: "agent-backend-error";
+  readonly route: AgentRoute;
+  readonly host: string;
+  readonly message: string;
+}
+
+export type BootServiceLogEvent = TftpLogEvent | HttpAccessEvent | AgentBackendErrorEvent | { readonly event: "dhcp"; readonly line: string };
 
 export interface BootServiceOptions {
   readonly signal?: AbortSignal;
   readonly log?: (e: BootServiceLogEvent) => void;
+  /** The deploy agent's API answers from this (pxe/http/agent-api.ts); takes precedence over `agent`. */
+  readonly agentBackend?: AgentBackend;
+  /** Limits and timeouts of that API; `counters` and `onBackendError` are set by the service. */
+  readonly agentApi?: Omit<AgentApiOptions, "counters" | "onBackendError">;
+  /** A hand-written agent handler, used only without `agentBackend`. */
   readonly agent?: AgentHandler;
 }
 
@@ -26,6 +42,8 @@ export interface BootService {
   readonly tftpAddress: { address: string; port: number } | undefined;
   readonly http: BootHttpServer | undefined;
   readonly httpAddress: { address: string; port: number } | undefined;
+  /** The agent API's accepted and refused calls (refusals by code, 401/403 included). */
+  readonly agentCounters: AgentApiCounters;
   close(): Promise<void>;
 }
 
@@ -48,6 +66,7 @@ export function withRamdiskDefaults(backend: BootBackend, defaults: RamdiskDefau
 
 export async function startBootService(cfg: PxeConfig, backend: BootBackend, opts: BootServiceOptions = {}): Promise<BootService> {
   const log = opts.log;
+  const agentCounters = new AgentApiCounters();
   const effective = withRamdiskDefaults(backend, cfg.ramdisk);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -78,6 +97,10 @@ export async function startBootService(cfg: PxeConfig, backend: BootBackend, opt
       const h = cfg.http;
       const ipxeDir = cfg.tftp?.ipxeDir ?? "/usr/lib/ipxe";
       const ipxeFiles = cfg.tftp?.ipxeFiles ?? ["undionly.kpxe", "ipxe.efi", "snponly.efi"];
+      const agentBackend = opts.agentBackend;
+      const agent = agentBackend
+        ? agentApi(agentBackend, { ...opts.agentApi, counters: agentCounters, onBackendError: (e) => log?.({ event: "agent-backend-error", ...e }) })
+        : opts.agent;
       http = new BootHttpServer({
         backend: effective,
         publicUrl: h.publicUrl,
@@ -85,7 +108,8 @@ export async function startBootService(cfg: PxeConfig, backend: BootBackend, opt
         port: h.port,
         assetsDir: h.assetsDir,
         ipxeBinaries: new Map(ipxeFiles.map((f) => [f, path.join(ipxeDir, f)])),
-        agent: opts.agent,
+        agent,
+        agentRejected: (code) => agentCounters.reject(code),
         log,
       });
       httpAddress = await http.listen();
@@ -101,7 +125,7 @@ export async function startBootService(cfg: PxeConfig, backend: BootBackend, opt
       if (opts.signal.aborted) await close();
       else opts.signal.addEventListener("abort", () => void close(), { once: true });
     }
-    return { dhcp, tftp, tftpAddress, http, httpAddress, close };
+    return { dhcp, tftp, tftpAddress, http, httpAddress, agentCounters, close };
   } catch (err) {
     await stopAll();
     throw err;

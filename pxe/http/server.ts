@@ -35,6 +35,8 @@ export interface BootHttpServerOptions {
   readonly ipxeBinaries?: ReadonlyMap<string, string>;
   /** The agent API; until the host controller provides one, authenticated calls other than `whoami` get 404. */
   readonly agent?: AgentHandler;
+  /** Told the code of every agent call refused before `agent` runs (401, 403, 404), for the agent API's counters. */
+  readonly agentRejected?: (code: string) => void;
   readonly log?: (e: HttpAccessEvent) => void;
   /** Idle keep-alive connections are closed after this. @default 65000 */
   readonly keepAliveTimeoutMs?: number;
@@ -143,9 +145,13 @@ export class BootHttpServer {
 
   private async agentCall(req: IncomingMessage, res: ServerResponse, p: string, ctx: { host?: string; bytes: number }): Promise<void> {
     const m = /^\/agent\/v1\/hosts\/([^/]+)(\/.*)?$/.exec(p);
-    if (!m) return json(res, 404, { code: "AGENT_ROUTE_NOT_FOUND" });
+    if (!m) {
+      this.opts.agentRejected?.("AGENT_ROUTE_NOT_FOUND");
+      return json(res, 404, { code: "AGENT_ROUTE_NOT_FOUND" });
+    }
     const auth = await authenticateAgent(this.opts.backend, req.headers.authorization, m[1]!);
     if (!auth.ok) {
+      this.opts.agentRejected?.(auth.code);
       if (auth.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="anvil-agent"');
       return json(res, auth.status, { code: auth.code });
     }
