@@ -45,3 +45,16 @@ export class DhcpConfigError extends Error {
     this.name = "DhcpConfigError";
   }
 }
+
+export type DhcpLeaseFileCode = "DHCP_LEASE_FILE_CORRUPT" | "DHCP_LEASE_STORE_CLOSED";
+
+/** The lease file cannot be trusted (starting would risk one address for two clients) or is closed. */
+export class DhcpLeaseFileError extends Error {
+  constructor(
+    readonly code: DhcpLeaseFileCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DhcpLeaseFileError";
+  }
+}

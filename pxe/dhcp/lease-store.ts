@@ -1,11 +1,11 @@
 /**
- * Pool bindings of reservation mode: MAC → address, kept across restarts in
- * a small JSON file that is replaced atomically (write, fsync, rename).
- * Writes are group-committed: every change waits for a write that includes
- * it, and changes that arrive while a write is running share the next one.
+ * Pool bindings of reservation mode: MAC → address, kept across restarts by
+ * a LeaseJournal (snapshot + append-only journal, group-committed: every
+ * change resolves only once it is durable, and changes that arrive while a
+ * commit runs share the next one).
  */
-import { open, readFile, rename, rm } from "node:fs/promises";
 import { formatIpv4, parseIpv4 } from "./ipv4.js";
+import { LeaseJournal, type LeaseJournalOptions } from "./lease-journal.js";
 
 export type LeaseState = "offered" | "bound" | "released";
 
@@ -22,11 +22,6 @@ export interface Pool {
   readonly end: number;
 }
 
-interface LeaseFile {
-  readonly version: 1;
-  readonly leases: readonly { mac: string; ip: string; state: "bound" | "released"; expiresAt: number }[];
-}
-
 /** RFC 2131 §3.1 step 2 lets a server hold an offered address; a minute outlives any client's retries. */
 export const OFFER_HOLD_MS = 60_000;
 /** How long a DECLINEd address stays out of the pool (RFC 2131 §4.3.3 leaves it to the server). */
@@ -37,33 +32,26 @@ export class LeaseStore {
   private readonly byIp = new Map<number, string>();
   private readonly declined = new Map<number, number>();
   private cursor = new Map<string, number>();
-  private writing: Promise<void> | undefined;
-  private pending: Promise<void> | undefined;
-  /** Completed file writes, for tests and metrics. */
-  writes = 0;
 
-  private constructor(
-    private readonly file: string | undefined,
-    private readonly fsync: boolean,
-  ) {}
+  private constructor(private readonly journal: LeaseJournal | undefined) {}
+
+  /** Completed commits to disk (0 in memory), for tests and metrics. */
+  get writes(): number {
+    return this.journal?.commits ?? 0;
+  }
 
   /**
    * Opens (or starts) the store; a missing file is an empty store, a corrupt
-   * one an error. `fsync: false` keeps the atomic rename (no torn file after
-   * a crash of the process) but may lose the last bindings on power loss.
+   * one an error. `fsync: false` keeps the atomic snapshot replace and the
+   * append order (nothing torn after a crash of the process) but may lose the
+   * last bindings on power loss.
    */
-  static async open(file: string | undefined, opts: { fsync?: boolean } = {}): Promise<LeaseStore> {
-    const store = new LeaseStore(file, opts.fsync ?? true);
-    if (!file) return store;
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return store;
-      throw err;
-    }
-    const data = JSON.parse(text) as LeaseFile;
-    for (const l of data.leases) {
+  static async open(file: string | undefined, opts: { fsync?: boolean; compactAfter?: number } = {}): Promise<LeaseStore> {
+    if (!file) return new LeaseStore(undefined);
+    const journalOpts: LeaseJournalOptions = { fsync: opts.fsync ?? true, compactAfter: opts.compactAfter };
+    const journal = await LeaseJournal.open(file, journalOpts);
+    const store = new LeaseStore(journal);
+    for (const l of journal.bindings.values()) {
       const ip = parseIpv4(l.ip);
       if (ip === undefined) continue;
       store.set({ mac: l.mac, ip, state: l.state, expiresAt: l.expiresAt });
@@ -131,6 +119,8 @@ export class LeaseStore {
     if (!victim) return undefined;
     this.byMac.delete(victim.mac);
     this.byIp.delete(victim.ip);
+    // Queued before the new owner's binding, so it is durable no later than that binding.
+    this.journal?.remove(victim.mac).catch(() => undefined);
     return victim.ip;
   }
 
@@ -149,7 +139,7 @@ export class LeaseStore {
    */
   bind(mac: string, ip: number, expiresAt: number): Promise<void> {
     this.set({ mac, ip, state: "bound", expiresAt });
-    return this.persist();
+    return this.persist(mac);
   }
 
   /** RFC 2131 §4.3.4: the address is free again but the client keeps its claim to it while unused. */
@@ -157,62 +147,34 @@ export class LeaseStore {
     const own = this.byMac.get(mac);
     if (!own) return Promise.resolve();
     this.set({ ...own, state: "released", expiresAt: Math.min(own.expiresAt, now) });
-    return this.persist();
+    return this.persist(mac);
   }
 
   /** RFC 2131 §4.3.3: the address is in use by someone else; keep it out of the pool for a while. */
   decline(mac: string, ip: number, now: number): Promise<void> {
     const own = this.byMac.get(mac);
+    this.declined.set(ip, now + DECLINE_HOLD_MS);
     if (own && own.ip === ip) {
       this.byMac.delete(mac);
       this.byIp.delete(ip);
+      return this.journal?.remove(mac) ?? Promise.resolve();
     }
-    this.declined.set(ip, now + DECLINE_HOLD_MS);
-    return this.persist();
+    return Promise.resolve();
   }
 
-  private persist(): Promise<void> {
-    if (!this.file) return Promise.resolve();
-    if (this.pending) return this.pending;
-    this.pending = (async () => {
-      // Always yield first, so changes made in this tick join this write; a change
-      // made after the snapshot below starts a new pending write.
-      if (this.writing) await this.writing.catch(() => undefined);
-      else await new Promise((resolve) => setImmediate(resolve));
-      this.pending = undefined;
-      this.writing = this.writeNow(this.file!);
-      await this.writing;
-    })();
-    return this.pending;
+  private persist(mac: string): Promise<void> {
+    const l = this.byMac.get(mac);
+    if (!this.journal || !l || l.state === "offered") return Promise.resolve();
+    return this.journal.put({ mac, ip: formatIpv4(l.ip), state: l.state, expiresAt: l.expiresAt });
   }
 
-  private async writeNow(file: string): Promise<void> {
-    const leases: LeaseFile["leases"][number][] = [];
-    for (const l of this.byMac.values()) {
-      if (l.state === "offered") continue;
-      leases.push({ mac: l.mac, ip: formatIpv4(l.ip), state: l.state, expiresAt: l.expiresAt });
-    }
-    const body: LeaseFile = { version: 1, leases };
-    const tmp = `${file}.tmp-${process.pid}`;
-    const fh = await open(tmp, "w", 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(body));
-      if (this.fsync) await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await rename(tmp, file);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    this.writes++;
-  }
-
-  /** Waits for any write in flight. */
+  /** Waits until every change made so far is durable. */
   async flush(): Promise<void> {
-    await this.pending;
-    await this.writing;
+    await this.journal?.flush();
+  }
+
+  /** Flushes and closes the lease file. */
+  async close(): Promise<void> {
+    await this.journal?.close();
   }
 }

@@ -197,6 +197,6 @@ export class ReservationHandler implements DhcpHandler {
   }
 
   close(): Promise<void> {
-    return this.leases.flush();
+    return this.leases.close();
   }
 }
