@@ -27,7 +27,7 @@ const AUTH_CAPS = Buffer.from([
   0x06, 0x00, 0xff, 0x07, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x09, 0x20, 0x18, 0xc8, 0x81, 0x04, 0x38, 0x8e, 0x04, 0xb9,
 ]);
 
-function answers(host: string, port: number): Promise<boolean> {
+export function answers(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = dgram.createSocket("udp4");
     const done = (ok: boolean): void => {
