@@ -25,6 +25,8 @@ export const ConditionReason = {
   NotReady: "NotReady",
   Paused: "Paused",
   NotPaused: "NotPaused",
+  /** CAPI has not set the owner reference (a Cluster on an AnvilCluster, a Machine on an AnvilMachine) yet. */
+  WaitingForOwner: "WaitingForOwner",
   /** The owning Cluster's infrastructure is not provisioned yet. */
   WaitingForClusterInfrastructure: "WaitingForClusterInfrastructure",
   /** The Machine's bootstrap data Secret is not set yet. */
@@ -43,5 +45,7 @@ export const ConditionReason = {
   /** spec.controlPlaneEndpoint is empty. */
   WaitingForControlPlaneEndpoint: "WaitingForControlPlaneEndpoint",
   ControlPlaneEndpointSet: "ControlPlaneEndpointSet",
+  /** spec.controlPlaneEndpoint has no host or a port outside 1..65535. */
+  InvalidControlPlaneEndpoint: "InvalidControlPlaneEndpoint",
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

@@ -44,5 +44,5 @@ export { createLogger, silentLogger, type LogFields, type Logger, type LoggerOpt
 export { REDACTED, redact, redactorFor, redactText } from "./redact.js";
 export { Manager, ManagerError, type ManagerOptions } from "./manager.js";
 export { bindAddress, FlagError, runtimeFlagsFrom, type RuntimeFlags } from "./flags.js";
-export { AnvilClusterRef, AnvilMachineRef, BareMetalHostRef, HardwareDataRef, kindRefOf } from "./kinds.js";
+export { AnvilClusterRef, AnvilMachineRef, BareMetalHostRef, CapiClusterRef, CapiMachineRef, HardwareDataRef, kindRefOf } from "./kinds.js";
 export type { EventsV1 } from "./event-recorder.js";

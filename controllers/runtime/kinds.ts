@@ -15,3 +15,10 @@ export const BareMetalHostRef = kindRefOf(BareMetalHostKind);
 export const HardwareDataRef = kindRefOf(HardwareDataKind);
 export const AnvilClusterRef = kindRefOf(AnvilClusterKind);
 export const AnvilMachineRef = kindRefOf(AnvilMachineKind);
+
+/**
+ * Cluster API core kinds at the v1beta2 contract (CAPI v1.14 serves and
+ * stores v1beta2). Anvil reads them; only CAPI writes them.
+ */
+export const CapiClusterRef: KindRef = { group: "cluster.x-k8s.io", version: "v1beta2", kind: "Cluster", plural: "clusters", namespaced: true };
+export const CapiMachineRef: KindRef = { group: "cluster.x-k8s.io", version: "v1beta2", kind: "Machine", plural: "machines", namespaced: true };
