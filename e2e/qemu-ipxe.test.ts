@@ -13,10 +13,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { bootLan, NETMASK, SERVER_IFACE, SERVER_IP, type BootLan } from "./framework/boot-lan.js";
+import { describe, expect, it } from "vitest";
+import { NETMASK, SERVER_IFACE, SERVER_IP } from "./framework/boot-lan.js";
+import { useBootLanPerTest } from "./framework/boot-lan-hooks.js";
 import { startDnsmasq, startRouterAdvertiser, type Dnsmasq } from "./framework/dnsmasq.js";
-import { NetnsLab } from "./framework/netns.js";
 import { waitFor } from "./framework/process.js";
 import { startVm, type Firmware } from "./framework/qemu.js";
 
@@ -35,17 +35,7 @@ function tftpSent(log: string, file: string): boolean {
 }
 
 describe("a qemu VM in a lab namespace", () => {
-  let lab: NetnsLab;
-  let net: BootLan;
-
-  beforeEach(async () => {
-    lab = new NetnsLab();
-    net = await bootLan(lab);
-  });
-
-  afterEach(async () => {
-    await lab.cleanup();
-  });
+  const env = useBootLanPerTest();
 
   it.each<{ firmware: Firmware; mac: string; arch: string }>([
     { firmware: "bios", mac: "52:54:00:77:01:01", arch: "00000" },
@@ -53,6 +43,7 @@ describe("a qemu VM in a lab namespace", () => {
   ])(
     "reaches iPXE under $firmware, sends option 175 to dnsmasq and runs the script it is given",
     async ({ firmware, mac, arch }) => {
+      const { lab, net } = env;
       const root = path.join(lab.dir, "tftp");
       mkdirSync(root, { recursive: true });
       const marker = `marker-${mac.replaceAll(":", "-")}`;

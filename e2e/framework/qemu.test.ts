@@ -5,28 +5,18 @@
  * powers off. Proves the pieces the network-boot tests stand on, without any
  * of Anvil's services. (OVMF is exercised by e2e/qemu-ipxe and e2e/pxe-vm.)
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { bootLan, NETMASK, SERVER_IFACE, SERVER_IP, type BootLan } from "./boot-lan.js";
+import { describe, expect, it } from "vitest";
+import { NETMASK, SERVER_IFACE, SERVER_IP } from "./boot-lan.js";
+import { useBootLanPerTest } from "./boot-lan-hooks.js";
 import { startDnsmasq } from "./dnsmasq.js";
 import { startHttpRecorder } from "./http-recorder.js";
-import { NetnsLab } from "./netns.js";
 import { startVm, type Firmware, type NicModel } from "./qemu.js";
 import { parseBootReport, testBootPayload } from "./test-initramfs.js";
 
 const VM_TIMEOUT_MS = 120_000;
 
 describe("a qemu VM booting the test payload", () => {
-  let lab: NetnsLab;
-  let net: BootLan;
-
-  beforeEach(async () => {
-    lab = new NetnsLab();
-    net = await bootLan(lab);
-  });
-
-  afterEach(async () => {
-    await lab.cleanup();
-  });
+  const env = useBootLanPerTest();
 
   it.each<{ firmware: Firmware; nic: NicModel; mac: string }>([
     { firmware: "bios", nic: "e1000", mac: "52:54:00:77:00:11" },
@@ -34,6 +24,7 @@ describe("a qemu VM booting the test payload", () => {
   ])(
     "takes a dnsmasq lease and reports it over HTTP under $firmware with $nic, then powers off",
     async ({ firmware, nic, mac }) => {
+      const { lab, net } = env;
       const payload = testBootPayload();
       await startDnsmasq(lab, net.srv, {
         iface: SERVER_IFACE,
