@@ -33,13 +33,19 @@ export interface AgentConfigDrive {
 
 /** The answer to `GET /instructions` (docs/agent-protocol.md § GET /instructions). */
 export type AgentInstructions =
+  /** `retryAfterSeconds` goes out as whole seconds ≥ 1, rounded up (the agent decodes a Go int). */
   | { readonly action: "wait"; readonly retryAfterSeconds?: number }
   | { readonly action: "inspect" }
   | { readonly action: "deploy"; readonly image: AgentImage; readonly rootDeviceHints?: RootDeviceHints; readonly configDrive?: AgentConfigDrive }
   | { readonly action: "wipe"; readonly cleaningMode: "metadata" | "disabled" }
   | { readonly action: "poweroff" };
 
-/** `POST /progress`; the wire's `bytesTotal` is `total` here (null on the wire: unknown). */
+/**
+ * `POST /progress`; the wire's `bytesTotal` is `total` here and `bytesDownloadTotal`
+ * is `downloadTotal` (null on the wire: unknown, absent here). For `wipe`,
+ * `bytesWritten`/`total` count disks done / disks. Progress is advisory: the
+ * agent does not retry a refused report.
+ */
 export interface AgentProgress {
   readonly action: AgentAction;
   readonly phase: string;
@@ -56,10 +62,19 @@ export interface AgentResult {
   readonly ok: boolean;
   readonly error?: { readonly code: string; readonly message: string };
   readonly rootDevice?: string;
+  /** Absent when nothing was wiped (`cleaningMode: disabled`): the Go agent omits an empty list. */
   readonly wiped?: readonly string[];
 }
 
-/** What the agent API asks of the host's owner. `record` is the authenticated host. */
+/**
+ * What the agent API asks of the host's owner. `record` is the authenticated host.
+ * A rejected promise, or one not settled within the API's timeout (20 s by
+ * default, below the agent's 30 s), is answered 503 with Retry-After and the
+ * agent retries; the error's message goes to the log only, never to the
+ * agent. `signal` aborts when the agent disconnects or that timeout passes.
+ * Bodies are already checked: every field has its declared type, unknown
+ * fields are dropped (pxe/http/agent-api-body.ts).
+ */
 export interface AgentBackend {
   instructions(record: BootRecord, signal?: AbortSignal): Promise<AgentInstructions>;
   /** Stores the inventory the agent posted; resolved once it is durable. */

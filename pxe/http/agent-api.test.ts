@@ -122,6 +122,16 @@ describe("the agent API's routes, through a real HTTP server", () => {
     expect(lastCall("instructions")?.host).toBe("default/deploy-me");
   });
 
+  it.each([
+    { given: 1.5, sent: 2 },
+    { given: 0, sent: 1 },
+    { given: 30, sent: 30 },
+  ])("sends a wait of $given s as $sent whole seconds, which the agent's Go int can decode", async ({ given, sent }) => {
+    backend.give({ action: "wait", retryAfterSeconds: given });
+    const a = await request(`${HOST}/instructions`);
+    expect(JSON.parse(a.text)).toEqual({ action: "wait", retryAfterSeconds: sent });
+  });
+
   it("serves the agent under the anvil.api base URL the host's iPXE script gives it", async () => {
     const script = hostScript(HOSTS[0]!, { baseUrl: base });
     const apiUrl = /anvil\.api=(\S+)/.exec(script)?.[1];

@@ -17,7 +17,7 @@
  * idempotent (agent-backend.ts), so retrying is always safe.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AgentBackend } from "../agent-backend.js";
+import type { AgentBackend, AgentInstructions } from "../agent-backend.js";
 import type { BootRecord } from "../boot-backend.js";
 import { AgentBodyError, parseInventory, parseProgress, parseResult } from "./agent-api-body.js";
 import { AgentApiCounters, type AgentApiRoute } from "./agent-api-counters.js";
@@ -126,7 +126,7 @@ export function agentApi(backend: AgentBackend, opts: AgentApiOptions = {}): Age
         return;
       }
       res.setHeader("Cache-Control", "no-store");
-      return sendJson(res, 200, answer);
+      return sendJson(res, 200, wireInstructions(answer as AgentInstructions));
     } catch (err) {
       if (gone.signal.aborted) return;
       opts.onBackendError?.({ route: spec.route, host: record.hostName, message: scrub(err, record) });
@@ -134,6 +134,17 @@ export function agentApi(backend: AgentBackend, opts: AgentApiOptions = {}): Age
     }
   };
   return Object.assign(handler, { counters });
+}
+
+/**
+ * The agent decodes `retryAfterSeconds` into a Go `int` (ramdisk/agent/protocol.go):
+ * 1.5 would fail its whole decode and cost it a backoff, so it is sent as whole
+ * seconds, rounded up, at least 1 (the agent's own floor).
+ */
+function wireInstructions(i: AgentInstructions): AgentInstructions {
+  if (i.action !== "wait" || i.retryAfterSeconds === undefined) return i;
+  const s = Number.isFinite(i.retryAfterSeconds) ? Math.max(1, Math.ceil(i.retryAfterSeconds)) : 1;
+  return { ...i, retryAfterSeconds: s };
 }
 
 function call(backend: AgentBackend, route: AgentRoute, record: BootRecord, message: unknown, signal: AbortSignal): Promise<unknown> {
