@@ -1,0 +1,294 @@
+/**
+ * The AnvilMachine reconciler (CAPI v1beta2 InfraMachine contract, book:
+ * developer/providers/contracts/infra-machine). In order, each step's wait
+ * is reported in the Ready condition's reason:
+ * owner Machine (WaitingForOwner) → Cluster infrastructure provisioned
+ * (WaitingForClusterInfrastructure) → bootstrap data (WaitingForBootstrapData)
+ * → a host claimed (NoAvailableHost) → providerID, config-drive Secrets and
+ * the host's spec written → the host provisioned (Provisioning, HostError,
+ * Provisioned). Deletion takes the image away, waits for the host to
+ * deprovision, then drops the claim; only then does the finalizer go.
+ */
+import {
+  ConditionReason,
+  ConditionType,
+  Finalizer,
+  Label,
+  providerID,
+  type AnvilMachine,
+  type BareMetalHost,
+} from "../../api/index.js";
+import {
+  ApiErrorCode,
+  isApiError,
+  isNotFound,
+  objectReconciler,
+  updateObject,
+  type EventRecorder,
+  type Informer,
+  type ReconcileOutcome,
+  type Reconciler,
+  type ResourceClient,
+  type Scope,
+} from "../runtime/index.js";
+import { capiOwnerName, isPaused, type CapiCluster, type CapiMachine } from "../cluster/capi-objects.js";
+import { setObjectCondition } from "../cluster/object-condition.js";
+import { claimHost } from "./claim.js";
+import { deleteSecret, ensureSecret, metaDataSecret, metaDataSecretName, userDataSecret, userDataSecretName, type Secret } from "./data-secrets.js";
+import { addressesOf, holdsImage, hostProgress } from "./host-progress.js";
+import { applyPayload, clearPayload, dropClaim, HostLostError, isPausedByUs, pause, unpause } from "./host-spec.js";
+import { selectorQuery } from "./label-selector.js";
+import { isConsumedBy, type Claimant } from "./select-host.js";
+
+export interface MachineReconcilerDeps {
+  readonly client: ResourceClient<AnvilMachine>;
+  readonly cache: Informer<AnvilMachine>;
+  readonly hostClient: ResourceClient<BareMetalHost>;
+  readonly hosts: Informer<BareMetalHost>;
+  readonly machines: Informer<CapiMachine>;
+  readonly clusters: Informer<CapiCluster>;
+  readonly secrets: ResourceClient<Secret>;
+  readonly events?: EventRecorder;
+  /** Called when a claim lost a race (tests, metrics). */
+  readonly onClaimConflict?: (host: string) => void;
+  readonly random?: () => number;
+  readonly now?: () => Date;
+}
+
+/** How often a machine with no host looks again (a freed host also wakes it at once). */
+export const NO_HOST_RECHECK_MS = 30_000;
+/** How often deletion looks at a deprovisioning host (its status changes also wake it). */
+export const RELEASE_RECHECK_MS = 10_000;
+
+const claimantOf = (am: AnvilMachine): Claimant => ({
+  namespace: am.metadata.namespace ?? "",
+  name: am.metadata.name ?? "",
+  ...(am.metadata.uid ? { uid: am.metadata.uid } : {}),
+});
+
+/** The host segment of `anvil://<namespace>/<host>/<machine>`. */
+export function hostOfProviderID(id: string | undefined): string | undefined {
+  const m = /^anvil:\/\/[^/]+\/([^/]+)\/[^/]+$/.exec(id ?? "");
+  return m?.[1];
+}
+
+export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
+  const ns = (am: AnvilMachine): string => am.metadata.namespace ?? "";
+  const ownerMachine = (am: AnvilMachine): CapiMachine | undefined => {
+    const name = capiOwnerName(am, "Machine");
+    return name ? d.machines.get(`${ns(am)}/${name}`) : undefined;
+  };
+  const clusterOf = (am: AnvilMachine): CapiCluster | undefined => {
+    const name = ownerMachine(am)?.spec?.clusterName;
+    return name ? d.clusters.get(`${ns(am)}/${name}`) : undefined;
+  };
+  const cond = (am: AnvilMachine, type: string, ok: boolean, reason: string, message: string): void =>
+    setObjectCondition(am, type, ok, reason, message, d.now?.());
+  const wait = (am: AnvilMachine, reason: string, message: string): void => cond(am, ConditionType.Ready, false, reason, message);
+
+  /**
+   * The host this machine holds: the one its providerID (or hostRef) names,
+   * else any host whose consumerRef points here (a claim whose providerID
+   * write was lost). `lost` when a named host is gone or taken.
+   */
+  async function findHost(am: AnvilMachine, signal: AbortSignal): Promise<{ host?: BareMetalHost; lost?: string }> {
+    const c = claimantOf(am);
+    const named = hostOfProviderID(am.spec.providerID) ?? am.status?.hostRef?.name;
+    if (named) {
+      let h = d.hosts.get(`${c.namespace}/${named}`);
+      // The cache may lag our own claim; the API server does not.
+      if (!h || !isConsumedBy(h, c)) {
+        try {
+          h = await d.hostClient.get(c.namespace, named, signal);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          return { lost: `host ${c.namespace}/${named} no longer exists` };
+        }
+      }
+      return isConsumedBy(h, c) ? { host: h } : { lost: `host ${c.namespace}/${named} is no longer claimed by this machine` };
+    }
+    const h = d.hosts.list((x) => x.metadata.namespace === c.namespace && isConsumedBy(x, c))[0];
+    return h ? { host: h } : {};
+  }
+
+  async function writeHost(h: BareMetalHost, mutate: (d: BareMetalHost) => void, signal: AbortSignal): Promise<BareMetalHost> {
+    return updateObject(d.hostClient, h, mutate, { signal });
+  }
+
+  async function reconcileNormal({ object: am, signal }: Scope<AnvilMachine>): Promise<ReconcileOutcome> {
+    cond(am, ConditionType.Paused, false, ConditionReason.NotPaused, "");
+    const machine = ownerMachine(am);
+    if (!machine) {
+      wait(am, ConditionReason.WaitingForOwner, "waiting for the Machine controller to set the owner reference");
+      return { kind: "done" };
+    }
+    const clusterName = machine.spec?.clusterName ?? "";
+    const cluster = clusterOf(am);
+    if (!cluster?.status?.initialization?.infrastructureProvisioned) {
+      wait(am, ConditionReason.WaitingForClusterInfrastructure, `waiting for Cluster ${clusterName} to report its infrastructure provisioned`);
+      return { kind: "done" };
+    }
+    const c = claimantOf(am);
+    const found = await findHost(am, signal);
+    let host = found.host;
+    if (found.lost !== undefined) {
+      // providerID is fixed once set: the Machine is bound to that host and a
+      // MachineHealthCheck replaces it; picking another would lie about it.
+      cond(am, ConditionType.HostAssociated, false, ConditionReason.HostLost, found.lost);
+      wait(am, ConditionReason.HostLost, found.lost);
+      return { kind: "done" };
+    }
+
+    const userData = resolveUserData(am, machine);
+    if (!host && !userData.ok) {
+      cond(am, ConditionType.HostAssociated, false, ConditionReason.WaitingForBootstrapData, userData.message);
+      wait(am, ConditionReason.WaitingForBootstrapData, userData.message);
+      return { kind: "done" };
+    }
+    if (!host) {
+      const selector = selectorQuery(am.spec.hostSelector);
+      let claim;
+      try {
+        claim = await claimHost({
+          hosts: d.hostClient,
+          list: async () => (await d.hostClient.list({ namespace: c.namespace, ...(selector ? { labelSelector: selector } : {}), signal })).items,
+          claimant: c,
+          clusterName,
+          ...(preferredDomain(am, machine) ? { failureDomain: preferredDomain(am, machine) } : {}),
+          ...(d.random ? { random: d.random } : {}),
+          ...(d.onClaimConflict ? { onConflict: d.onClaimConflict } : {}),
+          signal,
+        });
+      } catch (err) {
+        if (!isApiError(err, ApiErrorCode.BadRequest)) throw err;
+        claim = { kind: "none" as const, message: `hostSelector is not a valid label selector: ${err.message}` };
+      }
+      if (claim.kind === "none") {
+        cond(am, ConditionType.HostAssociated, false, ConditionReason.NoAvailableHost, claim.message);
+        wait(am, ConditionReason.NoAvailableHost, claim.message);
+        return { kind: "requeue", afterMs: NO_HOST_RECHECK_MS };
+      }
+      host = claim.host;
+      if (!claim.alreadyOwned) d.events?.normal(am, "HostAssociated", "Associate", `claimed host ${host.metadata.name ?? ""}${claim.inFailureDomain ? " in the requested failure domain" : ""}`);
+    }
+    const hostName = host.metadata.name ?? "";
+    const id = providerID(c.namespace, hostName, c.name);
+    if (am.spec.providerID !== id) {
+      // A spec write; the status patch that follows replays onto it on conflict.
+      await updateObject(d.client, am, (x) => {
+        x.spec.providerID = id;
+      }, { signal });
+      am.spec.providerID = id;
+    }
+    cond(am, ConditionType.HostAssociated, true, ConditionReason.HostAssociated, `host ${c.namespace}/${hostName}`);
+
+    // The payload is written once: a later change of the AnvilMachine's
+    // image must not re-image a running node (CAPI replaces machines instead).
+    if (!host.spec.image || !host.spec.userData || !host.spec.metaData || isPausedByUs(host)) {
+      host = await provide(am, machine, host, id, clusterName, signal);
+    }
+    report(am, host);
+    return { kind: "done" };
+  }
+
+  /** Writes the config-drive Secrets, then the host's spec (the Secrets first: the host may start at once). */
+  async function provide(am: AnvilMachine, machine: CapiMachine, host: BareMetalHost, id: string, clusterName: string, signal: AbortSignal): Promise<BareMetalHost> {
+    const c = claimantOf(am);
+    const userData = resolveUserData(am, machine);
+    let userDataRef = { name: userDataSecretName(c.name), namespace: c.namespace };
+    if (userData.ok && userData.secretRef) userDataRef = userData.secretRef;
+    else if (userData.ok && userData.bootstrapSecret) {
+      const bootstrap = await d.secrets.get(c.namespace, userData.bootstrapSecret, signal);
+      await ensureSecret(d.secrets, userDataSecret(am, bootstrap, clusterName), signal);
+    }
+    const metaRef = am.spec.metaData?.name
+      ? { name: am.spec.metaData.name, namespace: c.namespace }
+      : (await ensureSecret(d.secrets, metaDataSecret(am, host, id, clusterName), signal), { name: metaDataSecretName(c.name), namespace: c.namespace });
+    return writeHost(host, (h) => {
+      unpause(h);
+      applyPayload(h, c, {
+        image: am.spec.image,
+        userData: userDataRef,
+        metaData: metaRef,
+        ...(am.spec.networkData?.name ? { networkData: { name: am.spec.networkData.name, namespace: c.namespace } } : {}),
+        ...(am.spec.automatedCleaningMode ? { automatedCleaningMode: am.spec.automatedCleaningMode } : {}),
+        clusterName,
+      });
+    }, signal);
+  }
+
+  function report(am: AnvilMachine, host: BareMetalHost): void {
+    const status = (am.status ??= {});
+    status.hostRef = { name: host.metadata.name ?? "", namespace: ns(am) };
+    const fd = host.metadata.labels?.[Label.FailureDomain];
+    if (fd) status.failureDomain = fd;
+    const addresses = addressesOf(host);
+    if (addresses.length > 0) status.addresses = addresses;
+    const p = hostProgress(host);
+    cond(am, ConditionType.HostProvisioned, p.provisioned, p.reason, p.message);
+    // Never reset once true (contract); a later host error shows in Ready.
+    if (p.provisioned) status.initialization = { ...status.initialization, provisioned: true };
+    cond(am, ConditionType.Ready, p.provisioned && p.reason === ConditionReason.Provisioned, p.reason, p.message);
+  }
+
+  async function reconcileDelete({ object: am, signal }: Scope<AnvilMachine>): Promise<ReconcileOutcome> {
+    const c = claimantOf(am);
+    const { host } = await findHost(am, signal);
+    if (host) {
+      const h = await writeHost(host, (x) => clearPayload(x, c), signal).catch((err: unknown) => {
+        if (err instanceof HostLostError || isNotFound(err)) return undefined;
+        throw err;
+      });
+      if (h && holdsImage(h) && h.metadata.deletionTimestamp === undefined) {
+        const msg = `waiting for host ${c.namespace}/${h.metadata.name ?? ""} to deprovision (state ${h.status?.provisioning.state ?? ""})`;
+        cond(am, ConditionType.HostProvisioned, false, ConditionReason.Deprovisioning, msg);
+        wait(am, ConditionReason.Deprovisioning, msg);
+        return { kind: "requeue", afterMs: RELEASE_RECHECK_MS };
+      }
+      if (h) {
+        await writeHost(h, (x) => dropClaim(x, c), signal).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+        d.events?.normal(am, "HostReleased", "Release", `released host ${host.metadata.name ?? ""}`);
+      }
+    }
+    await deleteSecret(d.secrets, c.namespace, userDataSecretName(c.name), signal);
+    await deleteSecret(d.secrets, c.namespace, metaDataSecretName(c.name), signal);
+    return { kind: "done" };
+  }
+
+  return objectReconciler<AnvilMachine>({
+    client: d.client,
+    cache: d.cache,
+    finalizer: Finalizer.AnvilMachine,
+    isPaused: (am) => isPaused(clusterOf(am), am),
+    onPaused: async ({ object: am, signal }) => {
+      cond(am, ConditionType.Paused, true, ConditionReason.Paused, "reconciliation is paused by the Cluster's spec.paused or the cluster.x-k8s.io/paused annotation; the claimed host is paused too");
+      const { host } = await findHost(am, signal);
+      if (host) await writeHost(host, pause, signal);
+    },
+    reconcileNormal,
+    reconcileDelete,
+  });
+}
+
+type UserDataSource =
+  | { readonly ok: true; readonly secretRef?: { name: string; namespace: string }; readonly bootstrapSecret?: string }
+  | { readonly ok: false; readonly message: string };
+
+/** spec.userData overrides the Machine's bootstrap data; either must be in the machine's namespace (Metal3 refuses cross-namespace data). */
+function resolveUserData(am: AnvilMachine, machine: CapiMachine): UserDataSource {
+  const own = am.spec.userData;
+  const ns = am.metadata.namespace ?? "";
+  if (own?.name) {
+    if (own.namespace && own.namespace !== ns) return { ok: false, message: `spec.userData must name a Secret in namespace ${ns}, not ${own.namespace}` };
+    return { ok: true, secretRef: { name: own.name, namespace: ns } };
+  }
+  const name = machine.spec?.bootstrap?.dataSecretName;
+  if (!name) return { ok: false, message: `waiting for Machine ${machine.metadata.name ?? ""} to get spec.bootstrap.dataSecretName from its bootstrap provider` };
+  return { ok: true, bootstrapSecret: name };
+}
+
+function preferredDomain(am: AnvilMachine, machine: CapiMachine): string | undefined {
+  return machine.spec?.failureDomain || am.spec.failureDomain || undefined;
+}
