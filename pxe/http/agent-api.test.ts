@@ -359,6 +359,27 @@ describe("refusals", () => {
   });
 });
 
+describe("a failing token lookup", () => {
+  it("answers 503 with Retry-After rather than 500, so the agent retries", async () => {
+    const failing = new BootHttpServer({
+      backend: { byMac: () => Promise.resolve(undefined), byToken: () => Promise.reject(new Error(`store down (${TOKEN})`)) },
+      publicUrl: "http://127.0.0.1",
+      address: "127.0.0.1",
+      port: 0,
+      agent: api,
+    });
+    const { port } = await failing.listen();
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${HOST}/instructions`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("2");
+      expect(await res.json()).toEqual({ code: "AGENT_BACKEND_UNAVAILABLE", message: "the manager cannot check the token now; retry" });
+    } finally {
+      await failing.close();
+    }
+  });
+});
+
 describe("secrets", () => {
   it("never puts the token or the user data into an error body or an access log line", () => {
     expect(answers.length).toBeGreaterThan(50);

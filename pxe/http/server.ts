@@ -33,7 +33,7 @@ export interface BootHttpServerOptions {
   readonly assetsDir?: string;
   /** Names served at `/<name>` and `/ipxe-bin/<name>` from trusted paths (Debian's files are symlinks into /boot). */
   readonly ipxeBinaries?: ReadonlyMap<string, string>;
-  /** The agent API; until the host controller provides one, authenticated calls other than `whoami` get 404. */
+  /** The agent API (`agentApi` of agent-api.ts); without it, authenticated calls other than `whoami` get 404. */
   readonly agent?: AgentHandler;
   /** Told the code of every agent call refused before `agent` runs (401, 403, 404), for the agent API's counters. */
   readonly agentRejected?: (code: string) => void;
@@ -149,7 +149,15 @@ export class BootHttpServer {
       this.opts.agentRejected?.("AGENT_ROUTE_NOT_FOUND");
       return json(res, 404, { code: "AGENT_ROUTE_NOT_FOUND" });
     }
-    const auth = await authenticateAgent(this.opts.backend, req.headers.authorization, m[1]!);
+    let auth: Awaited<ReturnType<typeof authenticateAgent>>;
+    try {
+      auth = await authenticateAgent(this.opts.backend, req.headers.authorization, m[1]!);
+    } catch {
+      // The token lookup (the host store) failed: the agent retries a 503 after Retry-After.
+      this.opts.agentRejected?.("AGENT_BACKEND_UNAVAILABLE");
+      res.setHeader("Retry-After", "2");
+      return json(res, 503, { code: "AGENT_BACKEND_UNAVAILABLE", message: "the manager cannot check the token now; retry" });
+    }
     if (!auth.ok) {
       this.opts.agentRejected?.(auth.code);
       if (auth.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="anvil-agent"');
