@@ -1,0 +1,226 @@
+/**
+ * A simulated fleet of servers behind sushy-tools' fake driver: for each
+ * Redfish system it plays the firmware and the deploy ramdisk. It polls every
+ * system's PowerState and BootSourceOverrideTarget; when a system comes on
+ * (observed Off → On, or On at the first look) with a network-boot override
+ * (`Pxe`, `UefiHttp`) it does what iPXE would: GET `/ipxe/<mac>` from the
+ * manager, and if that script boots the ramdisk, reads `anvil.api=` and
+ * `anvil.token=` from its kernel line and runs the agent
+ * (sim-agent-session.ts). Powering off ends the ramdisk run.
+ *
+ * Firmware timing: the script is fetched `firmwareDelayMs` after power-on is
+ * seen (POST). When the manager cannot be reached at all the sim keeps trying
+ * for 60 s, as a PXE ROM repeats DHCP (PXE 2.1 §2.2.1: four retries, 4 + 8 +
+ * 16 + 32 s) before the firmware moves on; a 404 or a script without a
+ * ramdisk boots the disk, as iPXE's `|| exit` does.
+ *
+ * sushy-tools' fake driver applies a power change 1–11 s after the request,
+ * and a restart shows `Off` until then, often for less than one poll: a
+ * missed restart is noticed when the running ramdisk's token is refused (the
+ * manager booted a newer one), and the script is fetched again.
+ *
+ * Every deploy is recorded per MAC, so a test can prove no host was
+ * provisioned twice. Polling is bounded (a fixed pause between rounds, a
+ * request timeout) and `stop()` ends every loop and session.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { runAgentSession, type SimDeploy, type SimEvent } from "./sim-agent-session.js";
+
+export interface SimSystem {
+  /** `/redfish/v1/Systems/<id>` */
+  readonly path: string;
+  readonly name: string;
+  readonly mac: string;
+  /** The address its NIC would lease; reported in the inventory. */
+  readonly ip?: string;
+}
+
+export interface SimAgentOptions {
+  /** sushy-tools' root, `http://127.0.0.1:<port>`. */
+  readonly redfishUrl: string;
+  readonly auth?: { readonly username: string; readonly password: string };
+  readonly systems: readonly SimSystem[];
+  /** The manager's boot HTTP server, `http://127.0.0.1:<port>`. */
+  readonly bootUrl: string;
+  /** Pause between two rounds over all systems. @default 500 */
+  readonly pollMs?: number;
+  /** Redfish reads in flight at once. @default 8 */
+  readonly redfishConcurrency?: number;
+  readonly progressSteps?: number;
+  readonly progressStepMs?: number;
+  /** Power-on to the script request (POST, DHCP, iPXE). @default 1000 */
+  readonly firmwareDelayMs?: number;
+}
+
+export interface SimAgent {
+  /** Every deploy carried out, per MAC, in order. */
+  readonly deploys: ReadonlyMap<string, readonly SimDeploy[]>;
+  readonly events: readonly SimEvent[];
+  /** Rounds over all systems so far. */
+  readonly rounds: number;
+  stop(): Promise<void>;
+}
+
+const NETWORK_TARGETS = new Set(["Pxe", "UefiHttp"]);
+/** PXE 2.1: DHCPDISCOVER is retried with 4, 8, 16 and 32 s timeouts before the ROM gives up. */
+const PXE_GIVE_UP_MS = 60_000;
+
+interface HostState {
+  power: string | undefined;
+  /** Booted into the current power-on already (ramdisk running, or disk). */
+  booted: boolean;
+  /** When this power-on was first seen. */
+  onSince: number | undefined;
+  session: { abort: AbortController; done: Promise<void> } | undefined;
+}
+
+export function startSimAgent(opts: SimAgentOptions): SimAgent {
+  const stop = new AbortController();
+  const deploys = new Map<string, SimDeploy[]>();
+  const events: SimEvent[] = [];
+  const onEvent = (e: SimEvent): void => void events.push(e);
+  const state = new Map<string, HostState>(opts.systems.map((s) => [s.mac, { power: undefined, booted: false, onSince: undefined, session: undefined }]));
+  const authHeader: Record<string, string> = opts.auth ? { Authorization: `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64")}` } : {};
+  let rounds = 0;
+
+  const redfish = async (path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(new URL(path, opts.redfishUrl), {
+      ...init,
+      headers: { ...authHeader, Accept: "application/json", ...(init.body ? { "Content-Type": "application/json" } : {}) },
+      signal: AbortSignal.any([stop.signal, AbortSignal.timeout(10_000)]),
+    });
+
+  const powerOff = (sys: SimSystem) => async (): Promise<void> => {
+    try {
+      const res = await redfish(`${sys.path}/Actions/ComputerSystem.Reset`, { method: "POST", body: JSON.stringify({ ResetType: "ForceOff" }) });
+      await res.arrayBuffer();
+    } catch {
+      /* the next round sees whatever the BMC holds */
+    }
+  };
+
+  const endSession = async (st: HostState): Promise<void> => {
+    const s = st.session;
+    st.session = undefined;
+    if (s) {
+      s.abort.abort();
+      await s.done;
+    }
+  };
+
+  /** What iPXE does on a network boot: fetch this MAC's script and follow it. */
+  const netboot = async (sys: SimSystem, st: HostState): Promise<void> => {
+    let script: string | undefined;
+    let unreachable = false;
+    try {
+      const res = await fetch(`${opts.bootUrl}/ipxe/${sys.mac.replace(/:/g, "-")}`, { signal: AbortSignal.any([stop.signal, AbortSignal.timeout(10_000)]) });
+      script = res.status === 200 ? await res.text() : (await res.arrayBuffer(), undefined);
+    } catch {
+      script = undefined;
+      unreachable = !stop.signal.aborted;
+    }
+    if (stop.signal.aborted) return;
+    const kernel = script?.split("\n").find((l) => l.startsWith("kernel "));
+    const arg = (k: string): string | undefined => kernel?.split(/\s+/).find((w) => w.startsWith(`${k}=`))?.slice(k.length + 1);
+    const api = arg("anvil.api");
+    const token = arg("anvil.token");
+    const target = script === undefined ? "unknown" : api && token ? "ramdisk" : /sanboot|# Anvil: local disk/.test(script) ? "local-disk" : "none";
+    if (script === undefined && !unreachable) {
+      // 404: iPXE's `chain ... || exit` leaves network boot and the firmware boots the disk.
+      st.booted = true;
+      onEvent({ at: Date.now(), mac: sys.mac, kind: "boot", target: "local-disk" });
+      return;
+    }
+    if (script === undefined) {
+      // Nobody answers (the manager is restarting): the ROM keeps asking for a while.
+      if (Date.now() - (st.onSince ?? 0) < PXE_GIVE_UP_MS) return;
+      st.booted = true;
+      onEvent({ at: Date.now(), mac: sys.mac, kind: "boot", target: "unknown" });
+      return;
+    }
+    onEvent({ at: Date.now(), mac: sys.mac, kind: "boot", target });
+    st.booted = true;
+    if (target !== "ramdisk" || api === undefined || token === undefined) return;
+    const abort = new AbortController();
+    const signal = AbortSignal.any([stop.signal, abort.signal]);
+    const done = runAgentSession({
+      api,
+      token,
+      mac: sys.mac,
+      ip: sys.ip ?? "192.0.2.1",
+      signal,
+      onEvent,
+      onDeploy: (d) => {
+        const list = deploys.get(sys.mac) ?? [];
+        list.push(d);
+        deploys.set(sys.mac, list);
+      },
+      powerOff: powerOff(sys),
+      ...(opts.progressSteps !== undefined ? { progressSteps: opts.progressSteps } : {}),
+      ...(opts.progressStepMs !== undefined ? { progressStepMs: opts.progressStepMs } : {}),
+    }).then((why) => {
+      if (st.session?.abort === abort) st.session = undefined;
+      // Refused: the manager moved on to a newer ramdisk while this one ran; boot again.
+      if (why === "unauthorized") {
+        st.booted = false;
+        st.onSince = Date.now();
+      }
+    });
+    st.session = { abort, done };
+  };
+
+  const look = async (sys: SimSystem): Promise<void> => {
+    const st = state.get(sys.mac)!;
+    let body: { PowerState?: unknown; Boot?: { BootSourceOverrideTarget?: unknown } };
+    try {
+      const res = await redfish(sys.path);
+      if (!res.ok) return void (await res.arrayBuffer());
+      body = (await res.json()) as typeof body;
+    } catch {
+      return;
+    }
+    const power = typeof body.PowerState === "string" ? body.PowerState : undefined;
+    const target = typeof body.Boot?.BootSourceOverrideTarget === "string" ? body.Boot.BootSourceOverrideTarget : "None";
+    st.power = power;
+    if (power !== "On") {
+      // Power lost: the ramdisk (or OS) is gone; the next power-on boots afresh.
+      st.booted = false;
+      st.onSince = undefined;
+      await endSession(st);
+      return;
+    }
+    st.onSince ??= Date.now();
+    if (st.booted || Date.now() - st.onSince < (opts.firmwareDelayMs ?? 1000)) return;
+    if (NETWORK_TARGETS.has(target)) await netboot(sys, st);
+    else {
+      st.booted = true;
+      onEvent({ at: Date.now(), mac: sys.mac, kind: "boot", target: "local-disk" });
+    }
+  };
+
+  const loop = (async () => {
+    const width = Math.max(1, opts.redfishConcurrency ?? 8);
+    while (!stop.signal.aborted) {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (!stop.signal.aborted && next < opts.systems.length) await look(opts.systems[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(width, opts.systems.length) }, worker));
+      rounds++;
+      await sleep(opts.pollMs ?? 500, undefined, { signal: stop.signal }).catch(() => undefined);
+    }
+  })();
+
+  return {
+    deploys,
+    events,
+    get rounds() {
+      return rounds;
+    },
+    async stop() {
+      stop.abort();
+      await loop;
+      await Promise.all([...state.values()].map((st) => endSession(st)));
+    },
+  };
+}
