@@ -140,6 +140,14 @@ export function encodeData(block: number, data: Buffer): Buffer {
   return out;
 }
 
+/** The 4-byte DATA header alone, for sending beside a payload view without copying it. */
+export function dataHeader(block: number): Buffer {
+  const out = Buffer.allocUnsafe(4);
+  out.writeUInt16BE(Opcode.DATA, 0);
+  out.writeUInt16BE(block & 0xffff, 2);
+  return out;
+}
+
 export function encodeAck(block: number): Buffer {
   const out = Buffer.allocUnsafe(4);
   out.writeUInt16BE(Opcode.ACK, 0);

@@ -9,7 +9,7 @@ import type { BlockSource } from "./block-source.js";
 import { ackedBlock, blockCount } from "./block-window.js";
 import type { TftpMetrics } from "./metrics.js";
 import type { TransferParams } from "./options.js";
-import { decodePacket, encodeData, encodeError, encodeOack, Opcode, TftpErrorCode } from "./packet.js";
+import { dataHeader, decodePacket, encodeError, encodeOack, Opcode, TftpErrorCode } from "./packet.js";
 
 const MAX_BACKOFF_MS = 10_000;
 
@@ -41,9 +41,11 @@ export class ReadTransfer {
   private awaitingOackAck: boolean;
   private retries = 0;
   private timer: NodeJS.Timeout | undefined;
-  private pumping = false;
+  private timerInterval = 0;
+  /** A block's bytes are being read from disk; the pump resumes when they arrive. */
+  private reading = false;
   private finished = false;
-  /** Encoded DATA packets of the unacknowledged window, kept for retransmission. */
+  /** Payloads of the unacknowledged window (views of the source's memory), kept for retransmission. */
   private readonly inFlight = new Map<number, Buffer>();
 
   constructor(private readonly opts: ReadTransferOptions) {
@@ -88,6 +90,11 @@ export class ReadTransfer {
       // RFC 1350 §4: a packet from a wrong TID gets ERROR 5 sent to its source; the transfer goes on.
       this.opts.metrics.unknownTidPackets++;
       this.opts.socket.send(encodeError(TftpErrorCode.UnknownTransferId, "Unknown transfer ID"), rinfo.port, rinfo.address);
+      return;
+    }
+    // The hot path, one per window: a well-formed ACK (RFC 1350 §5, exactly 4 bytes) skips the general decoder.
+    if (msg.length === 4 && msg.readUInt16BE(0) === Opcode.ACK) {
+      this.onAck(msg.readUInt16BE(2));
       return;
     }
     const decoded = decodePacket(msg);
@@ -143,9 +150,15 @@ export class ReadTransfer {
    * grow past the clients' 5-6 s timeouts or a lost ACK is never repeated.
    */
   private arm(): void {
-    clearTimeout(this.timer);
     const base = this.opts.params.timeoutMs;
     const interval = Math.min(base * 2 ** this.retries, Math.max(base, MAX_BACKOFF_MS));
+    // One timer per transfer, restarted in place: a window is sent per ACK, and a new timer object each time is measurable churn.
+    if (this.timer !== undefined && this.timerInterval === interval) {
+      this.timer.refresh();
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timerInterval = interval;
     this.timer = setTimeout(() => this.onTimeout(), interval);
   }
 
@@ -164,45 +177,57 @@ export class ReadTransfer {
     this.pump();
   }
 
-  /** Sends blocks from `next` to the end of the current window; one pump runs at a time. */
+  /**
+   * Sends blocks from `next` to the end of the current window. Synchronous
+   * while the bytes are in memory (the common case: cached iPXE binaries, the
+   * current disk chunk); a block that must come from disk suspends the pump
+   * until it arrives.
+   */
   private pump(): void {
-    if (this.pumping || this.finished) return;
-    this.pumping = true;
-    this.pumpLoop().then(
-      () => {
-        this.pumping = false;
+    if (this.reading || this.finished) return;
+    const { blockSize, windowSize } = this.opts.params;
+    let sentSome = false;
+    while (this.next <= Math.min(this.acked + windowSize, this.lastBlock)) {
+      const block = this.next;
+      let data = this.inFlight.get(block);
+      if (data === undefined) {
+        data = this.opts.source.peek((block - 1) * blockSize, blockSize);
+        if (data === undefined) {
+          this.readThenPump(block);
+          break;
+        }
+        this.inFlight.set(block, data);
+      }
+      this.sendData(block, data);
+      sentSome = true;
+    }
+    if (sentSome) this.arm();
+  }
+
+  private readThenPump(block: number): void {
+    const { blockSize } = this.opts.params;
+    this.reading = true;
+    this.opts.source.read((block - 1) * blockSize, blockSize).then(
+      (data) => {
+        this.reading = false;
+        if (this.finished) return;
+        if (block > this.acked) this.inFlight.set(block, data);
+        this.pump();
       },
       (err: unknown) => {
-        this.pumping = false;
+        this.reading = false;
         this.finish("failed", err instanceof Error ? err.message : String(err));
       },
     );
   }
 
-  private async pumpLoop(): Promise<void> {
-    const { blockSize, windowSize } = this.opts.params;
-    let sentSome = false;
-    while (!this.finished && this.next <= Math.min(this.acked + windowSize, this.lastBlock)) {
-      const block = this.next;
-      let pkt = this.inFlight.get(block);
-      if (pkt === undefined) {
-        const offset = (block - 1) * blockSize;
-        // The hot path stays synchronous while the bytes are in memory.
-        const data = this.opts.source.peek(offset, blockSize) ?? (await this.opts.source.read(offset, blockSize));
-        if (this.finished) return;
-        if (block <= this.acked) continue;
-        pkt = encodeData(block, data);
-        this.inFlight.set(block, pkt);
-      }
-      if (this.next !== block) continue;
-      this.send(pkt);
-      this.opts.metrics.dataPacketsSent++;
-      this.opts.metrics.bytesSent += pkt.length - 4;
-      if (block > this.sent) this.sent = block;
-      this.next = block + 1;
-      sentSome = true;
-    }
-    if (sentSome) this.arm();
+  /** One DATA packet, sent as header + a view of the payload (no copy of the block). */
+  private sendData(block: number, data: Buffer): void {
+    this.opts.socket.send([dataHeader(block), data], this.peer.port, this.peer.address);
+    this.opts.metrics.dataPacketsSent++;
+    this.opts.metrics.bytesSent += data.length;
+    if (block > this.sent) this.sent = block;
+    this.next = block + 1;
   }
 
   private finish(outcome: TransferOutcome, detail?: string): void {
