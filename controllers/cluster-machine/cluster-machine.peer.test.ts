@@ -223,8 +223,15 @@ describe("AnvilCluster and AnvilMachine controllers against a real API server wi
   });
 
   it("with bootstrap data the machine claims a host in its failure domain and gives it image, power and config drive", async () => {
-    await bootstrapSecret("m1-bootstrap");
+    // The Machine names its bootstrap Secret before the Secret exists: no host is held meanwhile.
     await machines.patch(NS, "m1", { spec: { bootstrap: { configRef: null, dataSecretName: "m1-bootstrap" } } });
+    const missing = await until("missing Secret reported", async () => {
+      const c = await machineReady("m1")();
+      return c?.message.includes("does not exist") ? c : undefined;
+    });
+    expect(missing).toMatchObject({ reason: "WaitingForBootstrapData", message: "bootstrap data Secret default/m1-bootstrap named by the Machine does not exist" });
+    expect((await hosts.list({ namespace: NS })).items.filter((h) => h.spec.consumerRef)).toEqual([]);
+    await bootstrapSecret("m1-bootstrap");
     const host = await until("a host claimed", async () => {
       const h = await hosts.get(NS, "h-b");
       return h.spec.consumerRef && h.spec.image ? h : undefined;

@@ -38,6 +38,7 @@ import { deleteSecret, ensureSecret, metaDataSecret, metaDataSecretName, userDat
 import { addressesOf, holdsImage, hostProgress } from "./host-progress.js";
 import { applyPayload, clearPayload, dropClaim, HostLostError, isPausedByUs, pause, unpause } from "./host-spec.js";
 import { selectorQuery } from "./label-selector.js";
+import { BootstrapSecretMissing, hostOfProviderID, preferredDomain, resolveUserData } from "./machine-inputs.js";
 import { isConsumedBy, type Claimant } from "./select-host.js";
 
 export interface MachineReconcilerDeps {
@@ -57,6 +58,8 @@ export interface MachineReconcilerDeps {
 
 /** How often a machine with no host looks again (a freed host also wakes it at once). */
 export const NO_HOST_RECHECK_MS = 30_000;
+/** How often a machine whose bootstrap Secret is missing looks again (Secrets are not watched). */
+export const BOOTSTRAP_RECHECK_MS = 10_000;
 /** How often deletion looks at a deprovisioning host (its status changes also wake it). */
 export const RELEASE_RECHECK_MS = 10_000;
 
@@ -65,12 +68,6 @@ const claimantOf = (am: AnvilMachine): Claimant => ({
   name: am.metadata.name ?? "",
   ...(am.metadata.uid ? { uid: am.metadata.uid } : {}),
 });
-
-/** The host segment of `anvil://<namespace>/<host>/<machine>`. */
-export function hostOfProviderID(id: string | undefined): string | undefined {
-  const m = /^anvil:\/\/[^/]+\/([^/]+)\/[^/]+$/.exec(id ?? "");
-  return m?.[1];
-}
 
 export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
   const ns = (am: AnvilMachine): string => am.metadata.namespace ?? "";
@@ -111,6 +108,16 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     return h ? { host: h } : {};
   }
 
+  async function bootstrapMissing(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined> {
+    try {
+      await d.secrets.get(namespace, name, signal);
+      return undefined;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return new BootstrapSecretMissing(namespace, name).message;
+    }
+  }
+
   async function writeHost(h: BareMetalHost, mutate: (d: BareMetalHost) => void, signal: AbortSignal): Promise<BareMetalHost> {
     return updateObject(d.hostClient, h, mutate, { signal });
   }
@@ -146,6 +153,13 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
       return { kind: "done" };
     }
     if (!host) {
+      // Holding a host while the bootstrap Secret is missing would starve other machines.
+      const missing = userData.ok && userData.bootstrapSecret ? await bootstrapMissing(c.namespace, userData.bootstrapSecret, signal) : undefined;
+      if (missing) {
+        cond(am, ConditionType.HostAssociated, false, ConditionReason.WaitingForBootstrapData, missing);
+        wait(am, ConditionReason.WaitingForBootstrapData, missing);
+        return { kind: "requeue", afterMs: BOOTSTRAP_RECHECK_MS };
+      }
       const selector = selectorQuery(am.spec.hostSelector);
       let claim;
       try {
@@ -185,7 +199,13 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     // The payload is written once: a later change of the AnvilMachine's
     // image must not re-image a running node (CAPI replaces machines instead).
     if (!host.spec.image || !host.spec.userData || !host.spec.metaData || isPausedByUs(host)) {
-      host = await provide(am, machine, host, id, clusterName, signal);
+      try {
+        host = await provide(am, machine, host, id, clusterName, signal);
+      } catch (err) {
+        if (!(err instanceof BootstrapSecretMissing)) throw err;
+        wait(am, ConditionReason.WaitingForBootstrapData, err.message);
+        return { kind: "requeue", afterMs: BOOTSTRAP_RECHECK_MS };
+      }
     }
     report(am, host);
     return { kind: "done" };
@@ -198,7 +218,10 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     let userDataRef = { name: userDataSecretName(c.name), namespace: c.namespace };
     if (userData.ok && userData.secretRef) userDataRef = userData.secretRef;
     else if (userData.ok && userData.bootstrapSecret) {
-      const bootstrap = await d.secrets.get(c.namespace, userData.bootstrapSecret, signal);
+      const name = userData.bootstrapSecret;
+      const bootstrap = await d.secrets.get(c.namespace, name, signal).catch((err: unknown) => {
+        throw isNotFound(err) ? new BootstrapSecretMissing(c.namespace, name) : err;
+      });
       await ensureSecret(d.secrets, userDataSecret(am, bootstrap, clusterName), signal);
     }
     const metaRef = am.spec.metaData?.name
@@ -270,25 +293,4 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     reconcileNormal,
     reconcileDelete,
   });
-}
-
-type UserDataSource =
-  | { readonly ok: true; readonly secretRef?: { name: string; namespace: string }; readonly bootstrapSecret?: string }
-  | { readonly ok: false; readonly message: string };
-
-/** spec.userData overrides the Machine's bootstrap data; either must be in the machine's namespace (Metal3 refuses cross-namespace data). */
-function resolveUserData(am: AnvilMachine, machine: CapiMachine): UserDataSource {
-  const own = am.spec.userData;
-  const ns = am.metadata.namespace ?? "";
-  if (own?.name) {
-    if (own.namespace && own.namespace !== ns) return { ok: false, message: `spec.userData must name a Secret in namespace ${ns}, not ${own.namespace}` };
-    return { ok: true, secretRef: { name: own.name, namespace: ns } };
-  }
-  const name = machine.spec?.bootstrap?.dataSecretName;
-  if (!name) return { ok: false, message: `waiting for Machine ${machine.metadata.name ?? ""} to get spec.bootstrap.dataSecretName from its bootstrap provider` };
-  return { ok: true, bootstrapSecret: name };
-}
-
-function preferredDomain(am: AnvilMachine, machine: CapiMachine): string | undefined {
-  return machine.spec?.failureDomain || am.spec.failureDomain || undefined;
 }
