@@ -5,13 +5,14 @@
  * script (ipxe-script.ts) loads Anvil's ramdisk with its `anvil.api=` and
  * `anvil.token=`; the agent then talks to `agentApi` over a memory
  * AgentBackend that scripts inspect → deploy (a raw image with sha256, from
- * the server's /assets) → wipe → poweroff. One VM boot, every step bounded.
+ * the server's /assets) → deploy (gzip) → wipe → poweroff. One VM boot, every step bounded.
  * The guest reaches the test's 127.0.0.1 as 10.0.2.2 (qemu user networking).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeTcpPort } from "../../e2e/framework/ports.js";
 import { startProcess, type Supervised } from "../../e2e/framework/process.js";
@@ -32,6 +33,7 @@ const HOST = "default/peer-0";
 const BOOT_TIMEOUT_MS = 150_000;
 const STEP_TIMEOUT_MS = 60_000;
 
+const GZ_PLAIN_BYTES = 8 * MiB;
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 function readRegion(file: string, offset: number, length: number): Buffer {
@@ -56,6 +58,8 @@ describe("the real deploy agent, booted by iPXE from Anvil's own script, against
   const disk = path.join(dir, "vda.raw");
   const serialLog = path.join(dir, "serial.log");
   const image = randomBytes(IMAGE_BYTES);
+  // Half random, half zeros: gzip has real work and a size of its own.
+  const gz = gzipSync(Buffer.concat([randomBytes(GZ_PLAIN_BYTES / 2), Buffer.alloc(GZ_PLAIN_BYTES / 2)]), { level: 1 });
   const agent = memoryAgentBackend();
   const access: HttpAccessEvent[] = [];
   let server: BootHttpServer | undefined;
@@ -77,6 +81,7 @@ describe("the real deploy agent, booted by iPXE from Anvil's own script, against
     copyFileSync(payload.kernel, path.join(assets, "vmlinuz"));
     copyFileSync(payload.initrd, path.join(assets, "initramfs.gz"));
     writeFileSync(path.join(assets, "image.raw"), image);
+    writeFileSync(path.join(assets, "image.raw.gz"), gz);
     sparseDisk(disk, 4 * GiB);
 
     const port = await freeTcpPort();
@@ -160,6 +165,18 @@ describe("the real deploy agent, booted by iPXE from Anvil's own script, against
     expect(progress.map((p) => p.phase).slice(-2)).toEqual(["verified", "done"]);
     expect(progress.at(-1)?.bytesWritten).toBe(IMAGE_BYTES);
     console.info(`agent-api peer: deploy ${progress.length} progress reports, bytesWritten ${progress.map((p) => p.bytesWritten).join(" → ")}`);
+  }, STEP_TIMEOUT_MS);
+
+  it("deploys a gzip image: Go's null bytesTotal arrives as an unknown total, the download total as known", async () => {
+    const since = Date.now();
+    agent.give({ action: "deploy", image: { url: `${publicUrl}/assets/image.raw.gz`, checksum: sha256(gz), checksumType: "sha256", format: "gzip" } });
+    const { result } = await agent.waitFor(is("result", since), STEP_TIMEOUT_MS);
+    expect(result).toEqual({ action: "deploy", ok: true, rootDevice: "/dev/vda" });
+    expect(sha256(readRegion(disk, 0, GZ_PLAIN_BYTES))).toBe(sha256(gunzipSync(gz)));
+    const progress = agent.calls.filter(is("progress", since)).map((c) => c.progress);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.every((p) => p.total === undefined && p.downloadTotal === gz.length)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ phase: "done", bytesWritten: GZ_PLAIN_BYTES, bytesDownloaded: gz.length });
   }, STEP_TIMEOUT_MS);
 
   it("wipes the disk's metadata", async () => {
