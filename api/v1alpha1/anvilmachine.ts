@@ -18,7 +18,7 @@ import { CRD_LABELS, INFRASTRUCTURE_GROUP, INFRASTRUCTURE_VERSION, PROVIDER_ID_P
 export const anvilMachineSpecSchema = obj(
   "The desired state of the machine.",
   {
-    providerID: str("anvil://<namespace>/<host>/<machine>; set by Anvil once the host is provisioned, then fixed.", {
+    providerID: str("anvil://<namespace>/<host>/<machine>; set by Anvil when it claims a host (the host's meta-data carries it), then fixed.", {
       pattern: PROVIDER_ID_PATTERN,
       validations: [{ rule: "self == oldSelf", message: "providerID cannot change once set" }],
     }),
