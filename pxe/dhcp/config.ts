@@ -2,6 +2,7 @@
  * DHCP service settings. `resolveConfig` validates a parsed YAML/JSON object
  * and fills the defaults, so handlers only ever see a complete config.
  */
+import type { RouterAdvertiserConfig } from "./router-advertiser.js";
 import { DhcpConfigError } from "./errors.js";
 import { inSubnet, parseCidr, parseIpv4, type Subnet } from "./ipv4.js";
 
@@ -59,6 +60,11 @@ export interface DhcpConfigInput {
   readonly leaseFile?: string;
   /** fsync the lease file before each ACK (RFC 2131 §1.6: bindings survive server restarts). @default true */
   readonly leaseFileFsync?: boolean;
+  /**
+   * Send IPv6 router advertisements on this interface so iPXE does not wait
+   * ~13 s for one (pxe/dhcp/router-advertiser.ts, ADR 0010). Off when absent.
+   */
+  readonly routerAdvertisements?: { readonly interface: string; readonly command?: string; readonly intervalSeconds?: number };
   /** @default "0.0.0.0" */
   readonly listenAddress?: string;
   /** @default 67 */
@@ -93,6 +99,7 @@ export interface DhcpConfig {
   readonly subnets: readonly ResolvedSubnet[];
   readonly leaseFile: string | undefined;
   readonly leaseFileFsync: boolean;
+  readonly routerAdvertisements: RouterAdvertiserConfig | undefined;
   readonly listenAddress: string;
   readonly serverPort: number;
   readonly clientPort: number;
@@ -135,6 +142,20 @@ function resolveSubnet(s: SubnetConfig, i: number): ResolvedSubnet {
   };
 }
 
+/** Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no slash or whitespace. */
+const IFNAME = /^[A-Za-z0-9_.:-]{1,15}$/;
+
+function resolveRouterAdvertisements(input: DhcpConfigInput["routerAdvertisements"]): RouterAdvertiserConfig | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input.interface !== "string" || !IFNAME.test(input.interface)) throw new DhcpConfigError("routerAdvertisements.interface must be a network interface name");
+  const command = input.command ?? "/usr/sbin/dnsmasq";
+  if (typeof command !== "string" || !command.startsWith("/")) throw new DhcpConfigError("routerAdvertisements.command must be an absolute path");
+  const intervalSeconds = input.intervalSeconds ?? 30;
+  // RFC 4861 §6.2.1: MaxRtrAdvInterval is 4-1800 s.
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 4 || intervalSeconds > 1800) throw new DhcpConfigError("routerAdvertisements.intervalSeconds must be an integer 4-1800");
+  return { interface: input.interface, command, intervalSeconds };
+}
+
 export function resolveConfig(input: DhcpConfigInput): DhcpConfig {
   if (!["reservation", "proxy", "off"].includes(input.mode)) throw new DhcpConfigError("mode must be reservation, proxy or off");
   const serverAddress = ip(input.serverAddress, "serverAddress");
@@ -158,6 +179,7 @@ export function resolveConfig(input: DhcpConfigInput): DhcpConfig {
     subnets,
     leaseFile: input.leaseFile,
     leaseFileFsync: input.leaseFileFsync ?? true,
+    routerAdvertisements: resolveRouterAdvertisements(input.routerAdvertisements),
     listenAddress: input.listenAddress === undefined ? "0.0.0.0" : ip(input.listenAddress, "listenAddress"),
     serverPort: port(input.serverPort, 67, "serverPort"),
     clientPort: port(input.clientPort, 68, "clientPort"),

@@ -1,6 +1,7 @@
 /**
- * Composes the DHCP service for a mode: the handler, its lease store and the
- * packet loop on the ports the mode needs. Mode `off` starts nothing.
+ * Composes the DHCP service for a mode: the handler, its lease store, the
+ * packet loop on the ports the mode needs and, when configured, the IPv6
+ * router advertisement sender. Mode `off` starts nothing.
  */
 import type { BootBackend } from "../boot-backend.js";
 import type { DhcpConfig } from "./config.js";
@@ -8,6 +9,7 @@ import type { DhcpHandler } from "./handler.js";
 import { LeaseStore } from "./lease-store.js";
 import { ProxyHandler } from "./proxy-handler.js";
 import { ReservationHandler } from "./reservation-handler.js";
+import { startRouterAdvertiser } from "./router-advertiser.js";
 import { startDhcpServer, type DhcpServer } from "./server.js";
 
 export interface DhcpServiceOptions {
@@ -31,5 +33,15 @@ export async function startDhcpService(cfg: DhcpConfig, backend: BootBackend, op
       ports = [cfg.serverPort, cfg.proxyPort];
       break;
   }
-  return startDhcpServer({ listenAddress: cfg.listenAddress, sendAddress: cfg.serverAddress, ports, handler, log: opts.log, clock: opts.clock });
+  const server = await startDhcpServer({ listenAddress: cfg.listenAddress, sendAddress: cfg.serverAddress, ports, handler, log: opts.log, clock: opts.clock });
+  if (!cfg.routerAdvertisements) return server;
+  const advertiser = startRouterAdvertiser(cfg.routerAdvertisements, opts.log ?? (() => undefined));
+  return {
+    metrics: server.metrics,
+    ports: server.ports,
+    async close() {
+      await advertiser.stop();
+      await server.close();
+    },
+  };
 }
