@@ -4,7 +4,7 @@
  * survives in memory between reconciles: a manager killed at any point
  * resumes from the object alone.
  */
-import type { BareMetalHost, BareMetalHostStatus, Image } from "../../api/index.js";
+import type { BareMetalHost, BareMetalHostStatus, HardwareDetails, Image } from "../../api/index.js";
 import type { BmcClient, Inventory } from "../../bmc/types.js";
 import type { ActionResult } from "./action-result.js";
 
@@ -43,7 +43,11 @@ export interface RamdiskJob {
 export type AgentStatus =
   | { readonly phase: "not-started" }
   | { readonly phase: "running"; readonly bytesWritten?: number; readonly total?: number }
-  | { readonly phase: "succeeded"; readonly inventory?: Inventory }
+  /**
+   * `hardware` is what the ramdisk agent posts (already Metal3's shape);
+   * `inventory` is the BMC-shaped twin. When both are given `hardware` wins.
+   */
+  | { readonly phase: "succeeded"; readonly inventory?: Inventory; readonly hardware?: HardwareDetails }
   | { readonly phase: "failed"; readonly code: string; readonly message: string };
 
 /** The in-band half of provisioning: the deploy ramdisk and its agent. */

@@ -6,14 +6,16 @@
  * again; the job's outcome lives in the port, so a re-run after the agent
  * finished takes the result instead of starting over.
  */
-import type { ErrorType } from "../../api/index.js";
+import type { ErrorType, HardwareDetails } from "../../api/index.js";
 import type { Inventory } from "../../bmc/types.js";
 import { cont, failed, update, type ActionResult } from "./action-result.js";
 import { attempt, describeBmcFailure } from "./bmc-failure.js";
 import type { HostScope, RamdiskJob, StatusDraft } from "./host-scope.js";
 import { progressSince, ProgressReason, setProgress } from "./status-conditions.js";
 
-export type RamdiskStep = { readonly done: true; readonly inventory: Inventory | undefined } | { readonly done: false; readonly result: ActionResult };
+export type RamdiskStep =
+  | { readonly done: true; readonly inventory: Inventory | undefined; readonly hardware: HardwareDetails | undefined }
+  | { readonly done: false; readonly result: ActionResult };
 
 /** Agent messages come from the ramdisk; keep them to one short line. */
 const MAX_AGENT_MESSAGE = 300;
@@ -25,7 +27,7 @@ export async function runRamdiskJob(scope: HostScope, draft: StatusDraft, job: R
   const s = status.value;
   switch (s.phase) {
     case "succeeded":
-      return { done: true, inventory: s.inventory };
+      return { done: true, inventory: s.inventory, hardware: s.hardware };
     case "failed":
       return { done: false, result: failed(errorType, `${job.purpose} failed: ${s.code}: ${oneLine(s.message)}`) };
     case "running": {

@@ -29,8 +29,9 @@ export async function handleInspecting(scope: HostScope, draft: StatusDraft): Pr
   const started = draft.operationHistory?.inspect?.start ?? "";
   const step = await runRamdiskJob(scope, draft, { purpose: "inspect", key: `inspect-${started}-${draft.errorCount}` }, ErrorType.Inspection);
   if (!step.done) return step.result;
-  if (step.inventory === undefined) return failed(ErrorType.Inspection, "the agent finished inspection without an inventory");
-  draft.hardware = toHardwareDetails(step.inventory);
+  if (step.hardware !== undefined) draft.hardware = step.hardware;
+  else if (step.inventory !== undefined) draft.hardware = toHardwareDetails(step.inventory);
+  else return failed(ErrorType.Inspection, "the agent finished inspection without an inventory");
   const power = await attempt(() => scope.bmc?.power.setPower("off") ?? Promise.resolve());
   if (!power.ok) return failed(ErrorType.Inspection, describeBmcFailure("powering off after inspection", power.error));
   draft.poweredOn = false;
