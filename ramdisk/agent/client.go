@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -59,6 +60,20 @@ func (c *client) instructions() (*Instructions, error) {
 	return &ins, nil
 }
 
+// httpStatusError is a non-2xx answer; retryable tells whether asking again may succeed.
+type httpStatusError struct {
+	path   string
+	status int
+}
+
+func (e *httpStatusError) Error() string { return fmt.Sprintf("POST %s: HTTP %d", e.path, e.status) }
+
+// retryable: a manager restarting or busy answers 503 (with Retry-After), 502/504 through a proxy,
+// 429 when limiting, 408 on a slow body; a 4xx about the body itself will not change on a retry.
+func (e *httpStatusError) retryable() bool {
+	return e.status >= 500 || e.status == 429 || e.status == 408 || e.status == 401
+}
+
 func (c *client) post(path string, body any) error {
 	resp, err := c.do(http.MethodPost, path, body)
 	if err != nil {
@@ -67,7 +82,24 @@ func (c *client) post(path string, body any) error {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("POST %s: HTTP %d", path, resp.StatusCode)
+		return &httpStatusError{path: path, status: resp.StatusCode}
 	}
 	return nil
+}
+
+// postRetrying posts until the manager takes it: transport errors and retryable statuses are
+// retried with backoff up to `attempts` times (a manager killed and restarted mid-action answers
+// the repeat; every post is idempotent on its side, docs/agent-protocol.md § Transport).
+func (c *client) postRetrying(path string, body any, attempts int, sleep func(int)) error {
+	for attempt := 1; ; attempt++ {
+		err := c.post(path, body)
+		if err == nil {
+			return nil
+		}
+		var se *httpStatusError
+		if (errors.As(err, &se) && !se.retryable()) || attempt >= attempts {
+			return err
+		}
+		sleep(attempt)
+	}
 }

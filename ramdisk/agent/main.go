@@ -75,14 +75,8 @@ func run(c *client) {
 			} else {
 				say("action %s failed: %s", ins.Action, res.Error.Code)
 			}
-			for attempt := 1; ; attempt++ {
-				if err := c.post("/result", res); err == nil {
-					break
-				} else if attempt >= 30 {
-					say("result not accepted: %v", err)
-					break
-				}
-				time.Sleep(backoff(attempt))
+			if err := c.postRetrying("/result", res, postAttempts, sleepBackoff); err != nil {
+				say("result not accepted: %v", err)
 			}
 		default:
 			say("unknown action %q", ins.Action)
@@ -90,6 +84,11 @@ func run(c *client) {
 		}
 	}
 }
+
+// postAttempts bounds the retries of one result or inventory post (~4.5 min with backoff).
+const postAttempts = 30
+
+func sleepBackoff(n int) { time.Sleep(backoff(n)) }
 
 func backoff(n int) time.Duration {
 	d := time.Duration(1<<min(n, 5)) * 250 * time.Millisecond
@@ -104,7 +103,7 @@ func perform(c *client, ins *Instructions) Result {
 		var hw *Hardware
 		hw, err = inspect()
 		if err == nil {
-			err = c.post("/inventory", InventoryReport{Hardware: hw})
+			err = c.postRetrying("/inventory", InventoryReport{Hardware: hw}, postAttempts, sleepBackoff)
 			if err != nil {
 				err = &AgentError{Code: "INVENTORY_REJECTED", Message: err.Error()}
 			}
