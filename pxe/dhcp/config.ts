@@ -62,7 +62,7 @@ export interface DhcpConfigInput {
   readonly leaseFileFsync?: boolean;
   /**
    * Send IPv6 router advertisements on this interface so iPXE does not wait
-   * ~13 s for one (pxe/dhcp/router-advertiser.ts, ADR 0010). Off when absent.
+   * ~13 s for one (pxe/dhcp/router-advertiser.ts, ADR 0012). Off when absent.
    */
   readonly routerAdvertisements?: { readonly interface: string; readonly command?: string; readonly intervalSeconds?: number };
   /** @default "0.0.0.0" */

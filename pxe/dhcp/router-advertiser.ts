@@ -4,7 +4,7 @@
  * router advertisement (RFC 4861 §6.3.7: it solicits, then gives up) before
  * it boots, unless one arrives. Node has no raw ICMPv6 sockets, so Anvil
  * runs Debian's dnsmasq in RA-only mode (no DHCP, no DNS, no port bound)
- * rather than speaking ICMPv6 itself (ADR 0010).
+ * rather than speaking ICMPv6 itself (ADR 0012).
  *
  * The advertisements carry router lifetime 0 (RFC 4861 §4.2: "not a default
  * router"), so neither iPXE nor the installed OS routes IPv6 through the
