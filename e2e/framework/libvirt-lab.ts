@@ -3,9 +3,11 @@
  * the host controller: a boot LAN (boot-lan.ts: `srv` holds 10.77.0.1 for the
  * boot services, `lan` holds bridge br0), a private libvirtd in `lan` whose
  * domains' NICs sit on br0, sushy-tools' libvirt driver as the Redfish BMC of
- * the `redfish` VMs and one virtualbmc per `ipmi` VM. The BMC emulators listen
- * on the host's 127.0.0.1, where the test process (and a manager started by
- * it) reaches them; they reach libvirtd through its Unix socket.
+ * the `redfish` VMs and one virtualbmc per `ipmi` VM. The BMC emulators reach
+ * libvirtd through its Unix socket and listen on 127.0.0.1 of the host (the
+ * default: the test process drives them) or of the `srv` namespace
+ * (`bmcNamespace: "srv"`: where a manager that also serves the boot LAN
+ * runs; `forward(port)` then carries the test's kube-apiserver port there).
  *
  *   const vmLab = await startVmLab({ vms: [{ bmc: "redfish" }, { bmc: "ipmi" }] });
  *   vmLab.vms[0].bmc   // { address, username, password } for a BareMetalHost
@@ -18,6 +20,7 @@ import path from "node:path";
 import { bootLan, type BootLan } from "./boot-lan.js";
 import { startLibvirt, type Libvirt, type LibvirtDomain } from "./libvirt.js";
 import type { DomainFirmware, DomainNicModel } from "./libvirt-domain-xml.js";
+import { forwardIntoNamespace, type PortForward } from "./libvirt-lab-forward.js";
 import { startLibvirtSushy, type LibvirtSushy } from "./libvirt-sushy.js";
 import { NetnsLab } from "./netns.js";
 import { sparseDisk } from "./ramdisk.js";
@@ -47,6 +50,8 @@ export interface VmLabOptions {
   readonly credentials?: { readonly username: string; readonly password: string };
   /** An existing NetnsLab + BootLan to build on (the caller cleans it up); else the lab makes its own. */
   readonly net?: BootLan;
+  /** Whose 127.0.0.1 the BMC emulators listen on. @default "host" */
+  readonly bmcNamespace?: "host" | "srv";
 }
 
 export interface VmLabBmc {
@@ -86,6 +91,8 @@ export interface VmLab {
   readonly redfish: LibvirtSushy | undefined;
   readonly vms: readonly LabVm[];
   readonly times: VmLabTimes;
+  /** Makes the host's 127.0.0.1:`port` (a kube-apiserver, say) answer on 127.0.0.1:`port` inside `net.srv` too. */
+  forward(port: number): Promise<PortForward>;
   stop(): Promise<void>;
 }
 
@@ -97,11 +104,13 @@ export async function startVmLab(o: VmLabOptions): Promise<VmLab> {
   const lab = o.net?.lab ?? new NetnsLab();
   const credentials = o.credentials ?? { username: "admin", password: randomBytes(12).toString("base64url") };
   const vbmcs: VirtualBmc[] = [];
+  const forwards: PortForward[] = [];
   let libvirt: Libvirt | undefined;
   let redfish: LibvirtSushy | undefined;
   const stopAll = async (): Promise<void> => {
     const errors: unknown[] = [];
     const attempt = async (f: () => Promise<void>): Promise<void> => f().catch((e: unknown) => void errors.push(e));
+    for (const f of forwards) await attempt(() => f.stop());
     for (const v of vbmcs) await attempt(() => v.stop());
     if (redfish) await attempt(() => redfish!.stop());
     if (libvirt) await attempt(() => libvirt!.stop());
@@ -110,6 +119,7 @@ export async function startVmLab(o: VmLabOptions): Promise<VmLab> {
   };
   try {
     const net = o.net ?? (await bootLan(lab));
+    const netns = o.bmcNamespace === "srv" ? { lab, ns: net.srv } : undefined;
     libvirt = await startLibvirt(lab, net.lan);
     const libvirtReadyMs = libvirt.times.readyMs;
     const salt = randomBytes(2);
@@ -140,7 +150,11 @@ export async function startVmLab(o: VmLabOptions): Promise<VmLab> {
       domains.push({ spec, domain, firmware });
     }
     let t = Date.now();
-    if (o.vms.some((v) => v.bmc === "redfish")) redfish = await startLibvirtSushy({ libvirtUri: libvirt.uri, ...credentials });
+    if (o.vms.some((v) => v.bmc === "redfish")) {
+      // Only the Redfish VMs are Systems: an IPMI VM has no second BMC.
+      const systems = domains.filter((d) => d.spec.bmc === "redfish").map((d) => d.domain.uuid);
+      redfish = await startLibvirtSushy({ libvirtUri: libvirt.uri, ...credentials, systems, netns });
+    }
     const sushyMs = Date.now() - t;
     t = Date.now();
     const vms: LabVm[] = [];
@@ -149,7 +163,7 @@ export async function startVmLab(o: VmLabOptions): Promise<VmLab> {
       if (spec.bmc === "redfish") {
         address = redfish!.addressOf(domain.uuid);
       } else {
-        const v = await startVirtualBmc({ libvirtUri: libvirt.uri, domain: domain.name, ...credentials });
+        const v = await startVirtualBmc({ libvirtUri: libvirt.uri, domain: domain.name, ...credentials, netns });
         vbmcs.push(v);
         address = v.address;
       }
@@ -163,6 +177,11 @@ export async function startVmLab(o: VmLabOptions): Promise<VmLab> {
       redfish,
       vms,
       times: { libvirtReadyMs, sushyMs, vbmcMs, totalMs: Date.now() - t0 },
+      async forward(port) {
+        const f = await forwardIntoNamespace(lab, net.srv, port);
+        forwards.push(f);
+        return f;
+      },
       stop: stopAll,
     };
   } catch (err) {

@@ -8,9 +8,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { startIn } from "./libvirt-sushy.js";
+import type { NetnsLab } from "./netns.js";
 import { pythonVenv, REPO_ROOT } from "./peers.js";
 import { freeUdpPort } from "./ports.js";
-import { startProcess, waitFor, type Supervised } from "./process.js";
+import { waitFor, type Supervised } from "./process.js";
 import { answers } from "./pyghmi-bmc.js";
 
 export interface VirtualBmcOptions {
@@ -19,6 +21,8 @@ export interface VirtualBmcOptions {
   readonly domain: string;
   readonly username: string;
   readonly password: string;
+  /** Run inside this lab namespace (on its own 127.0.0.1) rather than the host's. */
+  readonly netns?: { readonly lab: NetnsLab; readonly ns: string };
 }
 
 export interface VirtualBmc {
@@ -37,17 +41,27 @@ export async function startVirtualBmc(o: VirtualBmcOptions): Promise<VirtualBmc>
   const port = await freeUdpPort();
   const config = path.join(dir, "vbmc.json");
   await writeFile(config, JSON.stringify({ username: o.username, password: o.password, port, domain: o.domain, libvirt_uri: o.libvirtUri }), { mode: 0o600 });
-  const proc = startProcess({
+  const proc = startIn(o.netns, {
     name: `vbmc-${o.domain}`,
     command: path.join(pythonVenv(), "bin/python"),
     args: ["-u", path.join(REPO_ROOT, "e2e/framework/vbmc_bmc.py"), config],
     logFile: path.join(dir, "vbmc.log"),
   });
+  const netns = o.netns;
+  // Inside a namespace the probe is ipmitool there (a whole session: the credentials work too).
+  const probe =
+    netns === undefined
+      ? () => answers("127.0.0.1", port)
+      : () =>
+          netns.lab
+            .exec(netns.ns, "ipmitool", ["-I", "lanplus", "-C", "3", "-H", "127.0.0.1", "-p", String(port), "-U", o.username, "-E", "chassis", "power", "status"], {
+              env: { ...process.env, IPMI_PASSWORD: o.password },
+              allowFailure: true,
+              timeoutMs: 5000,
+            })
+            .then((r) => r.code === 0);
   try {
-    await waitFor("virtualbmc to answer Get Channel Authentication Capabilities", () => answers("127.0.0.1", port), {
-      timeoutMs: 20_000,
-      process: proc,
-    });
+    await waitFor("virtualbmc to answer", probe, { timeoutMs: 20_000, process: proc });
   } catch (err) {
     await proc.stop();
     await rm(dir, { recursive: true, force: true });
