@@ -231,7 +231,7 @@ export async function startLibvirt(lab: NetnsLab, ns: string, opts: { readonly r
         }
       } finally {
         await proc.stop(10_000);
-        rmSync(dir, { recursive: true, force: true });
+        if (!process.env.ANVIL_KEEP_LAB) rmSync(dir, { recursive: true, force: true });
       }
     },
   };
