@@ -256,7 +256,13 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
 
   async function reconcileDelete({ object: am, signal }: Scope<AnvilMachine>): Promise<ReconcileOutcome> {
     const c = claimantOf(am);
-    const { host } = await findHost(am, signal);
+    const found = await findHost(am, signal);
+    // Release decides on the host's state: read it from the API server, a
+    // lagging cache must not hand a still-deprovisioning host on.
+    const host = found.host ? await d.hostClient.get(c.namespace, found.host.metadata.name ?? "", signal).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }) : undefined;
     if (host) {
       const h = await writeHost(host, (x) => clearPayload(x, c), signal).catch((err: unknown) => {
         if (err instanceof HostLostError || isNotFound(err)) return undefined;
@@ -269,9 +275,13 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
         return { kind: "requeue", afterMs: RELEASE_RECHECK_MS };
       }
       if (h) {
-        await writeHost(h, (x) => dropClaim(x, c), signal).catch((err: unknown) => {
+        // Re-checked inside the write: a conflict re-reads the host, whose state may have moved.
+        const released = await writeHost(h, (x) => {
+          if (!holdsImage(x) || x.metadata.deletionTimestamp !== undefined) dropClaim(x, c);
+        }, signal).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
+        if (released && isConsumedBy(released, c)) return { kind: "requeue", afterMs: RELEASE_RECHECK_MS };
         d.events?.normal(am, "HostReleased", "Release", `released host ${host.metadata.name ?? ""}`);
       }
     }
