@@ -13,6 +13,7 @@ interface CommandModule {
 
 const GROUPS: Readonly<Record<string, { readonly summary: string; load(): Promise<CommandModule> }>> = {
   bmc: { summary: "check and drive a BMC (Redfish or IPMI) before writing a BareMetalHost", load: () => import("./bmc-command.js") },
+  manager: { summary: "run the BareMetalHost controller and the boot service (what the manager Deployment runs)", load: () => import("./manager-command.js") },
   pxe: { summary: "run the network boot services (DHCP, TFTP, HTTP/iPXE) with a hosts file", load: () => import("./pxe-command.js") },
 };
 
