@@ -15,9 +15,12 @@
  * ramdisk boots the disk, as iPXE's `|| exit` does.
  *
  * sushy-tools' fake driver applies a power change 1–11 s after the request,
- * and a restart shows `Off` until then, often for less than one poll: a
- * missed restart is noticed when the running ramdisk's token is refused (the
- * manager booted a newer one), and the script is fetched again.
+ * and a restart shows `Off` until then, often for less than one poll. Two
+ * signs stand in for a restart the sim did not see: a host running its disk
+ * whose override turns to network boot (a manager sets the override, then
+ * restarts; the firmware delay keeps the sim from booting before the restart
+ * lands), and a running ramdisk whose token is refused (the manager booted a
+ * newer one). Either way the script is fetched again.
  *
  * Every deploy is recorded per MAC, so a test can prove no host was
  * provisioned twice. Polling is bounded (a fixed pause between rounds, a
@@ -64,6 +67,8 @@ export interface SimAgent {
 const NETWORK_TARGETS = new Set(["Pxe", "UefiHttp"]);
 /** PXE 2.1: DHCPDISCOVER is retried with 4, 8, 16 and 32 s timeouts before the ROM gives up. */
 const PXE_GIVE_UP_MS = 60_000;
+/** After an override turns to network boot, wait this much longer than a power-on's POST for the restart to land. */
+const UNSEEN_RESTART_GRACE_MS = 2_000;
 
 interface HostState {
   power: string | undefined;
@@ -71,6 +76,8 @@ interface HostState {
   booted: boolean;
   /** When this power-on was first seen. */
   onSince: number | undefined;
+  /** BootSourceOverrideTarget at the last look. */
+  target: string | undefined;
   session: { abort: AbortController; done: Promise<void> } | undefined;
 }
 
@@ -79,7 +86,7 @@ export function startSimAgent(opts: SimAgentOptions): SimAgent {
   const deploys = new Map<string, SimDeploy[]>();
   const events: SimEvent[] = [];
   const onEvent = (e: SimEvent): void => void events.push(e);
-  const state = new Map<string, HostState>(opts.systems.map((s) => [s.mac, { power: undefined, booted: false, onSince: undefined, session: undefined }]));
+  const state = new Map<string, HostState>(opts.systems.map((s) => [s.mac, { power: undefined, booted: false, onSince: undefined, target: undefined, session: undefined }]));
   const authHeader: Record<string, string> = opts.auth ? { Authorization: `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64")}` } : {};
   let rounds = 0;
 
@@ -182,6 +189,13 @@ export function startSimAgent(opts: SimAgentOptions): SimAgent {
     const power = typeof body.PowerState === "string" ? body.PowerState : undefined;
     const target = typeof body.Boot?.BootSourceOverrideTarget === "string" ? body.Boot.BootSourceOverrideTarget : "None";
     st.power = power;
+    const turnedToNetwork = st.target !== undefined && !NETWORK_TARGETS.has(st.target) && NETWORK_TARGETS.has(target);
+    st.target = target;
+    if (power === "On" && st.booted && st.session === undefined && turnedToNetwork) {
+      // Running from disk and now told to network-boot: a restart is coming or came unseen.
+      st.booted = false;
+      st.onSince = Date.now() + UNSEEN_RESTART_GRACE_MS;
+    }
     if (power !== "On") {
       // Power lost: the ramdisk (or OS) is gone; the next power-on boots afresh.
       st.booted = false;
