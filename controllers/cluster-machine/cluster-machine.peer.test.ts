@@ -77,12 +77,17 @@ describe("AnvilCluster and AnvilMachine controllers against a real API server wi
 
   const owner = (kind: string, name: string, uid: string) => ({ apiVersion: "cluster.x-k8s.io/v1beta2", kind, name, uid, controller: true, blockOwnerDeletion: true });
 
-  async function addHost(name: string, labels: Record<string, string>, state = "available"): Promise<void> {
+  async function addHost(name: string, labels: Record<string, string>, state = "available", consumerRef?: BareMetalHost["spec"]["consumerRef"]): Promise<void> {
     await hosts.create({
       apiVersion: "metal3.io/v1alpha1",
       kind: "BareMetalHost",
       metadata: { name, namespace: NS, labels },
-      spec: { online: false, bootMACAddress: "00:11:22:33:44:55", bmc: { address: "redfish://127.0.0.1:1/redfish/v1/Systems/1", credentialsName: "bmc" } },
+      spec: {
+        online: false,
+        bootMACAddress: "00:11:22:33:44:55",
+        bmc: { address: "redfish://127.0.0.1:1/redfish/v1/Systems/1", credentialsName: "bmc" },
+        ...(consumerRef ? { consumerRef } : {}),
+      },
     });
     await setHostStatus(name, hostStatus(state));
   }
@@ -313,6 +318,24 @@ describe("AnvilCluster and AnvilMachine controllers against a real API server wi
     expect(claimed.find((h) => h.metadata.name === "h-a")?.spec.consumerRef?.name).toMatch(/^m[23]$/);
   });
 
+  it("a machine whose claim landed but whose providerID write was lost adopts that host", async () => {
+    // The state a crash right after the claim leaves: the host names the machine, the machine names nothing.
+    await addHost("h-c", { pool: "workers" }, "available", { apiVersion: `${INFRA}/v1alpha1`, kind: "AnvilMachine", name: "m4", namespace: NS });
+    const m4 = await addMachine("m4", { dataSecretName: "boot" });
+    await addAnvilMachine("m4", m4);
+    // No host is free, so anything but adoption would leave m4 with NoAvailableHost.
+    const am = await until("m4 associated", async () => {
+      const x = await anvilMachines.get(NS, "m4");
+      return x.spec.providerID ? x : undefined;
+    });
+    expect(am.spec.providerID).toBe("anvil://default/h-c/m4");
+    const hc = await until("h-c given the payload", async () => {
+      const h = await hosts.get(NS, "h-c");
+      return h.spec.image ? h : undefined;
+    });
+    expect(hc.spec).toMatchObject({ image: IMAGE, online: true, consumerRef: { name: "m4" } });
+  });
+
   it("two claims from the same listing on the real API server: one 409, one winner", async () => {
     await addHost("h-race", { pool: "race" });
     const listing = (await hosts.list({ namespace: NS, labelSelector: "pool=race" })).items;
@@ -406,7 +429,7 @@ describe("AnvilCluster and AnvilMachine controllers against a real API server wi
       const r = cond(await anvilClusters.get(NS, "c1"), "Ready");
       return r?.reason === "Deleting" ? r : undefined;
     });
-    expect(c.message).toMatch(/^waiting for 2 AnvilMachine\(s\) of cluster c1 to be deleted$/);
+    expect(c.message).toMatch(/^waiting for 3 AnvilMachine\(s\) of cluster c1 to be deleted$/);
     await anvilClusters.patch(NS, "c1", { metadata: { finalizers: null } }, PatchType.Merge);
   });
 });
