@@ -9,7 +9,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectBmc, type BmcClient } from "../bmc/index.js";
-import { startAnvilBoot } from "./framework/anvil-boot.js";
+import { readFileSync } from "node:fs";
+import { startAnvilBoot, type AnvilBoot } from "./framework/anvil-boot.js";
 import { SERVER_IFACE, SERVER_IP } from "./framework/boot-lan.js";
 import { startRouterAdvertiser } from "./framework/dnsmasq.js";
 import { startHttpRecorder, type HttpRecorder } from "./framework/http-recorder.js";
@@ -29,12 +30,31 @@ function bootOrder(xml: string): string[] {
   return devices.sort((a, b) => a.order - b.order).map((d) => d.kind);
 }
 
+interface LogEvent {
+  readonly event?: string;
+  readonly path?: string;
+  readonly status?: number;
+  readonly file?: string;
+  readonly client?: string;
+  readonly outcome?: string;
+}
+
+function events(anvil: AnvilBoot): LogEvent[] {
+  return readFileSync(anvil.process.logFile, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as LogEvent);
+}
+
 describe("libvirt VMs behind sushy-tools (Redfish) and virtualbmc (IPMI), driven by Anvil's BMC drivers", () => {
   let vmLab: VmLab;
   let redfishVm: LabVm;
   let ipmiVm: LabVm;
+  let uefiVm: LabVm;
   let recorder: HttpRecorder;
+  let anvil: AnvilBoot;
   const token = randomBytes(16).toString("hex");
+  const uefiToken = randomBytes(16).toString("hex");
   const clients: BmcClient[] = [];
 
   const client = async (vm: LabVm): Promise<BmcClient> => {
@@ -45,8 +65,8 @@ describe("libvirt VMs behind sushy-tools (Redfish) and virtualbmc (IPMI), driven
 
   beforeAll(async () => {
     // The Redfish VM boots its (blank) disk first, so only a boot override can make it network-boot.
-    vmLab = await startVmLab({ vms: [{ bmc: "redfish", boot: ["hd"] }, { bmc: "ipmi" }] });
-    [redfishVm, ipmiVm] = vmLab.vms as [LabVm, LabVm];
+    vmLab = await startVmLab({ vms: [{ bmc: "redfish", boot: ["hd"] }, { bmc: "ipmi" }, { bmc: "redfish", firmware: "uefi" }] });
+    [redfishVm, ipmiVm, uefiVm] = vmLab.vms as [LabVm, LabVm, LabVm];
     console.info(
       `vm lab: libvirtd ready ${vmLab.libvirt.times.readyMs} ms (socket ${vmLab.libvirt.times.socketMs} ms), sushy-tools ${vmLab.times.sushyMs} ms, virtualbmc ${vmLab.times.vbmcMs} ms, total ${vmLab.times.totalMs} ms`,
     );
@@ -54,8 +74,11 @@ describe("libvirt VMs behind sushy-tools (Redfish) and virtualbmc (IPMI), driven
       const { net } = vmLab;
       await startRouterAdvertiser(net.lab, net.srv, SERVER_IFACE);
       recorder = await startHttpRecorder(net.lab, net.srv, SERVER_IP, 8081);
-      await startAnvilBoot(net, testBootPayload(), {
-        hosts: [{ mac: redfishVm.mac, ip: "10.77.0.41", token }],
+      anvil = await startAnvilBoot(net, testBootPayload(), {
+        hosts: [
+          { mac: redfishVm.mac, ip: "10.77.0.41", token },
+          { mac: uefiVm.mac, ip: "10.77.0.42", token: uefiToken },
+        ],
         kernelArgs: `console=ttyS0 quiet anvil.report=${recorder.url("/report")}`,
       });
     } catch (err) {
@@ -102,6 +125,7 @@ describe("libvirt VMs behind sushy-tools (Redfish) and virtualbmc (IPMI), driven
     );
     const reportMs = report.at - t;
     expect(parseBootReport(report.body)).toMatchObject({ result: "ok", mac: redfishVm.mac, addr: "10.77.0.41/24", tokensum: tokenDigest(token) });
+    expect(events(anvil).some((e) => e.event === "http" && e.path === `/ipxe/${redfishVm.mac.replaceAll(":", "-")}` && e.status === 200)).toBe(true);
     // The payload powers off after reporting: ACPI in the domain makes that a real "shut off".
     await redfishVm.domain.waitForState("shut off", 60_000);
     expect(await bmc.power.getPower()).toBe("off");
@@ -136,4 +160,22 @@ describe("libvirt VMs behind sushy-tools (Redfish) and virtualbmc (IPMI), driven
     await bmc.boot.setBootOverride({ device: "pxe", once: true });
     expect(bootOrder(await ipmiVm.domain.xml())).toEqual(["network"]);
   }, 120_000);
+
+  it("network-boots a UEFI (OVMF) VM powered on over Redfish: OVMF's own PXE, TFTP ipxe.efi, Anvil's script, the payload", async () => {
+    const bmc = await client(uefiVm);
+    const t = Date.now();
+    await bmc.power.setPower("on");
+    const report = await recorder.next(
+      (r) => r.path === "/report" && r.at >= t && parseBootReport(r.body).mac === uefiVm.mac,
+      BOOT_TIMEOUT_MS,
+      () => undefined,
+    );
+    expect(parseBootReport(report.body)).toMatchObject({ result: "ok", addr: "10.77.0.42/24", tokensum: tokenDigest(uefiToken) });
+    // The firmware's own PXE client fetched iPXE from Anvil's TFTP server before iPXE asked for the script.
+    const tftp = events(anvil).filter((e) => e.event === "transfer-end" && e.client?.startsWith("10.77.0.42:"));
+    expect(tftp.some((e) => e.file === "ipxe.efi" && e.outcome === "completed")).toBe(true);
+    expect(events(anvil).some((e) => e.event === "http" && e.path === `/ipxe/${uefiVm.mac.replaceAll(":", "-")}` && e.status === 200)).toBe(true);
+    await uefiVm.domain.waitForState("shut off", 60_000);
+    console.info(`redfish/uefi: power on → payload report ${report.at - t} ms`);
+  }, BOOT_TIMEOUT_MS + 90_000);
 });
