@@ -1,0 +1,217 @@
+/**
+ * A fleet through `anvil manager`: N fake hosts (sushy-tools' fake driver,
+ * sharded 100 systems per emulator as Metal3's 1000-node run needed 20–30
+ * sushy-tools instances) played by e2e/framework/sim-agent.ts, on a real
+ * kube-apiserver + etcd. Measures, per N:
+ *
+ * - apply → all `available` (registration, in-band inspection, HardwareData),
+ *   and each host's own registering → available time (median, p90);
+ * - image set → all `provisioned` (deploy with progress, config drive);
+ * - hosts per minute for both;
+ * - the manager's peak RSS (VmHWM) and CPU seconds (utime + stime), from /proc.
+ *
+ * Anchor: Metal3's "Scaling to 1000 clusters, part 1" (metal3.io blog,
+ * 2023-05-05): in baremetal-operator's test mode a BareMetalHost goes
+ * registering → available in about 6 s. Test mode fakes Ironic, so it is
+ * the controller's own floor; Anvil here does real Redfish power and boot
+ * calls (with sushy-tools' 1–11 s power delay) and a real agent exchange.
+ *
+ *   npx tsx bench/fleet.ts [--hosts 50] [--hosts 100,500,1000] [--provisioning-limit 20]
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import http from "node:http";
+import { createHash, randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { fleetInventory } from "../e2e/demo/inventory.js";
+import { startControlPlane, type ControlPlane } from "../e2e/framework/control-plane.js";
+import { startManagerProcess, type ManagerProcess } from "../e2e/framework/manager-process.js";
+import { REPO_ROOT } from "../e2e/framework/peers.js";
+import { startSimAgent, type SimAgent } from "../e2e/framework/sim-agent.js";
+import { startSushyTools, type SushyTools } from "../e2e/framework/sushy-tools.js";
+
+const { values } = parseArgs({ options: { hosts: { type: "string", default: "50" }, "provisioning-limit": { type: "string", default: "20" } } });
+const SIZES = (values.hosts ?? "50").split(",").map((s) => Number(s.trim()));
+if (SIZES.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) throw new Error("--hosts takes integers 1-5000, comma-separated");
+const LIMIT = Number(values["provisioning-limit"]);
+const SHARD = 100;
+const ANCHOR_SECONDS_PER_HOST = 6;
+const NS = "bench";
+const PASSWORD = randomBytes(12).toString("base64url");
+
+interface Row {
+  readonly hosts: number;
+  readonly availableS: number;
+  readonly hostMedianS: number;
+  readonly hostP90S: number;
+  readonly provisionedS: number;
+  readonly peakRssMiB: number;
+  readonly cpuS: number;
+  readonly deploysOk: number;
+}
+
+const quantile = (xs: readonly number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? Number.NaN;
+};
+
+/** Peak resident set (VmHWM, KiB → MiB) and CPU seconds of a live process (proc(5)). */
+async function procFigures(pid: number): Promise<{ peakRssMiB: number; cpuS: number }> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the parenthesised comm: state is field 3; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { peakRssMiB: hwm / 1024, cpuS: ticks / 100 };
+}
+
+/** What the running size started, stopped in reverse on the way out (also on Ctrl-C: peers run in their own process groups). */
+const stops: (() => Promise<unknown>)[] = [];
+async function stopAll(): Promise<void> {
+  for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+}
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => void stopAll().finally(() => process.exit(130)));
+}
+
+async function runOnce(n: number): Promise<Row> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "anvil-bench-fleet-"));
+  stops.push(() => rm(dir, { recursive: true, force: true }));
+  try {
+    const cp: ControlPlane = await startControlPlane();
+    stops.push(() => cp.stop());
+    await cp.kubectl(["apply", "-k", path.join(REPO_ROOT, "manifests/crd")]);
+    await cp.kubectl(["wait", "--for=condition=Established", "crd/baremetalhosts.metal3.io", "crd/hardwaredata.metal3.io", "--timeout=60s"]);
+    await cp.kubectl(["create", "namespace", "anvil-system"]);
+    await cp.kubectl(["create", "namespace", NS]);
+
+    const shards: SushyTools[] = [];
+    for (let i = 0; i < n; i += SHARD) {
+      const count = Math.min(SHARD, n - i);
+      const s = await startSushyTools({ systems: Array.from({ length: count }, (_, j) => ({ name: `node-${i + j}` })), auth: { username: "admin", password: PASSWORD } });
+      stops.push(() => s.stop());
+      shards.push(s);
+    }
+    const image = randomBytes(1 << 20);
+    const server = http.createServer((_req, res) => void res.writeHead(200, { "Content-Length": image.length }).end(image));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const imageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/os.img`;
+
+    const manager: ManagerProcess = await startManagerProcess({
+      kubeconfig: cp.kubeconfigPath,
+      dir,
+      extraArgs: [`--provisioning-limit=${LIMIT}`, "--kube-api-qps=100", "--kube-api-burst=200"],
+    });
+    stops.push(() => manager.stop(10_000));
+    await manager.leading(60_000);
+    const pid = manager.current.child.pid!;
+    const sims: SimAgent[] = shards.map((s) =>
+      startSimAgent({
+        redfishUrl: s.url,
+        auth: { username: "admin", password: PASSWORD },
+        systems: s.systems.map((x) => ({ path: x.path, name: x.name, mac: x.mac })),
+        bootUrl: manager.bootUrl,
+        pollMs: 1000,
+        progressSteps: 3,
+        progressStepMs: 500,
+      }),
+    );
+    stops.push(() => Promise.all(sims.map((s) => s.stop())));
+
+    const reachedAt = new Map<string, number>();
+    const createdAt = new Map<string, number>();
+    const waitAll = async (state: string, timeoutMs: number): Promise<void> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        // Three columns instead of the whole objects: 1000 hosts' JSON is megabytes a round.
+        const { stdout } = await cp.kubectl(["get", "bmh", "-n", NS, "--no-headers", "-o", "custom-columns=N:.metadata.name,S:.status.provisioning.state,C:.metadata.creationTimestamp"]);
+        const items = stdout
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .map((l) => l.trim().split(/\s+/))
+          .map(([name = "", st = "", created = ""]) => ({ metadata: { name, creationTimestamp: created }, status: { provisioning: { state: st } } }));
+        for (const h of items) {
+          createdAt.set(h.metadata.name, Date.parse(h.metadata.creationTimestamp));
+          if (h.status?.provisioning?.state === state && !reachedAt.has(h.metadata.name)) reachedAt.set(h.metadata.name, Date.now());
+        }
+        if (items.length === n && items.every((h) => h.status?.provisioning?.state === state)) return;
+        if (Date.now() > deadline) throw new Error(`${n} hosts: not all ${state} after ${timeoutMs / 1000} s`);
+        await sleep(n > 200 ? 2000 : 1000);
+      }
+    };
+
+    const inventory = shards.flatMap((s) =>
+      fleetInventory(
+        s.systems.map((x) => ({ id: x.id, name: x.name, bootMac: x.mac })),
+        { redfishBase: s.url, namespace: NS, username: "admin", password: PASSWORD },
+      ),
+    );
+    const tApply = Date.now();
+    for (let i = 0; i < inventory.length; i += 200) {
+      await cp.kubectl(["apply", "-f", "-"], { input: inventory.slice(i, i + 200).map((m) => `---\n${stringify(m)}`).join("") });
+    }
+    await waitAll("available", Math.max(600_000, n * 3_000));
+    const tAvailable = Date.now();
+    // creationTimestamp has whole seconds; the per-host figure is rounded accordingly.
+    const perHost = [...reachedAt].map(([name, at]) => (at - (createdAt.get(name) ?? tApply)) / 1000);
+
+    const sha = createHash("sha256").update(image).digest("hex");
+    const patch = JSON.stringify({ spec: { image: { url: imageUrl, checksum: sha, checksumType: "sha256", format: "raw" } } });
+    const tImage = Date.now();
+    const names = [...reachedAt.keys()];
+    for (let i = 0; i < names.length; i += 20) {
+      await Promise.all(names.slice(i, i + 20).map((name) => cp.kubectl(["patch", "bmh", "-n", NS, name, "--type=merge", "-p", patch])));
+    }
+    reachedAt.clear();
+    await waitAll("provisioned", Math.max(600_000, n * 3_000));
+    const tProvisioned = Date.now();
+    const figures = await procFigures(pid);
+    const deploysOk = sims.reduce((acc, s) => acc + [...s.deploys.values()].filter((d) => d.length === 1 && d[0]?.ok === true).length, 0);
+    return {
+      hosts: n,
+      availableS: (tAvailable - tApply) / 1000,
+      hostMedianS: quantile(perHost, 0.5),
+      hostP90S: quantile(perHost, 0.9),
+      provisionedS: (tProvisioned - tImage) / 1000,
+      ...figures,
+      deploysOk,
+    };
+  } finally {
+    await stopAll();
+  }
+}
+
+const rows: Row[] = [];
+for (const n of SIZES) {
+  process.stdout.write(`fleet bench: ${n} hosts, provisioning limit ${LIMIT}...\n`);
+  rows.push(await runOnce(n));
+}
+const f = (x: number, d = 1): string => x.toFixed(d);
+process.stdout.write(
+  [
+    "",
+    `anchor: Metal3 BMO test mode, registering→available ≈ ${ANCHOR_SECONDS_PER_HOST} s per host ("Scaling to 1000 clusters, part 1", metal3.io, 2023-05-05)`,
+    "hosts | apply→all available s | host registering→available median / p90 s | vs anchor (6 s ÷ median) | available hosts/min | image→all provisioned s | provisioned hosts/min | manager peak RSS MiB | manager CPU s | deployed once",
+    ...rows.map((r) =>
+      [
+        r.hosts,
+        f(r.availableS),
+        `${f(r.hostMedianS)} / ${f(r.hostP90S)}`,
+        `${f(ANCHOR_SECONDS_PER_HOST / r.hostMedianS, 2)}×`,
+        f((r.hosts * 60) / r.availableS),
+        f(r.provisionedS),
+        f((r.hosts * 60) / r.provisionedS),
+        f(r.peakRssMiB),
+        f(r.cpuS),
+        `${r.deploysOk}/${r.hosts}`,
+      ].join(" | "),
+    ),
+    "",
+  ].join("\n"),
+);
