@@ -211,7 +211,9 @@ export class LeaseJournal {
     }
     this.generation = snapshotGeneration;
     const journal = await readIfExists(this.journalPath);
-    if (journal === undefined || journal === "") return;
+    // A journal is reset only after its snapshot is durable, and its header is written in one piece with
+    // its newline: no newline at all means a crash while the header was being written, with nothing after it.
+    if (journal === undefined || !journal.includes("\n")) return;
     const lines = journal.split("\n");
     const header = parseLine(lines[0] ?? "") as { generation?: unknown } | undefined;
     if (header === undefined || typeof header.generation !== "number") {

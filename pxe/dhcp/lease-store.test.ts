@@ -135,6 +135,16 @@ describe("LeaseStore", () => {
     expect(r.lookup(mac(1))?.state).toBe("released");
   });
 
+  it("starts from the snapshot when the crash tore the new journal's header", async () => {
+    const s = await LeaseStore.open(file);
+    await s.bind(mac(1), pool.start, NOW + 60_000);
+    await s.close();
+    await (await LeaseStore.open(file)).close();
+    writeFileSync(`${file}.journal`, '{"genera');
+    const r = await LeaseStore.open(file);
+    expect(r.lookup(mac(1))?.ip).toBe(pool.start);
+  });
+
   it("reads the version-1 lease file of earlier releases", async () => {
     writeFileSync(file, JSON.stringify({ version: 1, leases: [{ mac: mac(1), ip: "10.0.0.11", state: "bound", expiresAt: NOW + 1000 }] }));
     const r = await LeaseStore.open(file);
