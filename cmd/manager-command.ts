@@ -13,6 +13,7 @@
 import process from "node:process";
 import { KubeConfig } from "@kubernetes/client-node";
 import { connectBmc } from "../bmc/index.js";
+import { registerClusterControllers } from "../controllers/cluster-machine/index.js";
 import { registerHostController } from "../controllers/kube-host/index.js";
 import { bindAddress, createLogger, Manager, type Logger } from "../controllers/runtime/index.js";
 import { startBootService, type BootService, type BootServiceLogEvent } from "../pxe/boot-service.js";
@@ -87,6 +88,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     concurrency: rt.concurrency,
     ...(settings.provisioningLimit !== undefined ? { provisioningLimit: settings.provisioningLimit } : {}),
   });
+  // AnvilCluster and AnvilMachine share the Manager's BareMetalHost cache with the host controller.
+  registerClusterControllers({ manager, concurrency: rt.concurrency });
 
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
