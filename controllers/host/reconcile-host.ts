@@ -25,7 +25,7 @@ import { detachedDelaysDeletion, isDetached, isPaused, statusAnnotation } from "
 import type { Effects, HostEvent, HostScope, StatusDraft } from "./host-scope.js";
 import { stampTransition } from "./operation-history.js";
 import { handlerFor } from "./state-table.js";
-import { setCond, SPEC_SUPPORTED } from "./status-conditions.js";
+import { ProgressReason, setCond, setProgress, SPEC_SUPPORTED } from "./status-conditions.js";
 import { unsupportedFields } from "./unsupported-spec.js";
 
 export interface HostReconcileResult {
@@ -210,6 +210,11 @@ function finish(
     case "complete": {
       const from = draft.provisioning.state;
       stampTransition(draft, from, result.next, now);
+      // A finished ramdisk step must not leave the next state looking busy ("inspect: agent running" on an available host).
+      const p = getCondition(draft.conditions, HostCondition.Progressing);
+      if (p?.status === "True" && (p.reason === ProgressReason.AgentRunning || p.reason === ProgressReason.RamdiskBooting)) {
+        setProgress(draft, ProgressReason.Idle, "", now);
+      }
       draft.provisioning.state = result.next;
       draft.errorCount = 0;
       clearError(draft, now, generation);
