@@ -61,6 +61,8 @@ export interface SimAgent {
   readonly events: readonly SimEvent[];
   /** Rounds over all systems so far. */
   readonly rounds: number;
+  /** One line per host about what the sim believes and its last events, for failure messages. */
+  explain(macs?: readonly string[]): string;
   stop(): Promise<void>;
 }
 
@@ -230,6 +232,16 @@ export function startSimAgent(opts: SimAgentOptions): SimAgent {
     events,
     get rounds() {
       return rounds;
+    },
+    explain(macs = opts.systems.map((x) => x.mac)) {
+      return macs
+        .map((mac) => {
+          const st = state.get(mac);
+          const last = events.filter((e) => e.mac === mac).slice(-8);
+          const ev = last.map((e) => `${new Date(e.at).toISOString().slice(11, 23)} ${JSON.stringify({ ...e, at: undefined, mac: undefined })}`).join("\n    ");
+          return `${mac}: power=${st?.power} target=${st?.target} booted=${st?.booted} session=${st?.session !== undefined}\n    ${ev}`;
+        })
+        .join("\n");
     },
     async stop() {
       stop.abort();

@@ -1,0 +1,192 @@
+/**
+ * A fleet of 20 hosts through `anvil manager` as the Deployment runs it (a
+ * child process with leader election), on real peers: kube-apiserver + etcd
+ * with Anvil's CRDs, sushy-tools' fake Redfish systems (power lands 1–11 s
+ * after it is asked for), and the simulated firmware + ramdisk of
+ * e2e/framework/sim-agent.ts speaking the agent protocol over the manager's
+ * own HTTP server with the token from its iPXE script.
+ *
+ * BareMetalHosts go registering → available with HardwareData, then get an
+ * image and go → provisioned, while the manager is SIGKILLed at three random
+ * moments and started again: every host arrives, none is deployed twice, none
+ * is lost. Then no BMC password or user data may appear in the manager's
+ * logs, in Events, or in any host's or HardwareData's status.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { fleetInventory } from "./demo/inventory.js";
+import { startControlPlane, type ControlPlane } from "./framework/control-plane.js";
+import { startManagerProcess, type ManagerProcess } from "./framework/manager-process.js";
+import { REPO_ROOT } from "./framework/peers.js";
+import { startSimAgent, type SimAgent } from "./framework/sim-agent.js";
+import { startSushyTools, type SushyTools } from "./framework/sushy-tools.js";
+
+const HOSTS = 20;
+const NS = "fleet";
+const PASSWORD = `bmc-${randomBytes(9).toString("base64url")}`;
+const USERDATA_MARKER = `ud-marker-${randomBytes(9).toString("hex")}`;
+const IMAGE = randomBytes(256 * 1024);
+const IMAGE_SHA256 = createHash("sha256").update(IMAGE).digest("hex");
+const KILLS = 3;
+
+interface Bmh {
+  metadata: { name: string };
+  status?: { provisioning?: { state?: string }; errorMessage?: string; errorType?: string };
+}
+
+describe("a fleet of 20 hosts under anvil manager, SIGKILLed three times", () => {
+  let dir: string;
+  let cp: ControlPlane;
+  let sushy: SushyTools;
+  let images: http.Server;
+  let imageUrl: string;
+  let manager: ManagerProcess;
+  let sim: SimAgent;
+  const kills: { at: string; phase: string }[] = [];
+  const t0 = Date.now();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "anvil-fleet-"));
+    cp = await startControlPlane();
+    await cp.kubectl(["apply", "-k", path.join(REPO_ROOT, "manifests/crd")]);
+    await cp.kubectl(["wait", "--for=condition=Established", "crd/baremetalhosts.metal3.io", "crd/hardwaredata.metal3.io", "--timeout=60s"]);
+    await cp.kubectl(["create", "namespace", "anvil-system"]);
+    await cp.kubectl(["create", "namespace", NS]);
+    sushy = await startSushyTools({ systems: Array.from({ length: HOSTS }, (_, i) => ({ name: `node-${i}` })), auth: { username: "admin", password: PASSWORD } });
+    images = http.createServer((req, res) => {
+      if (req.url !== "/os.img") return void res.writeHead(404).end();
+      res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": IMAGE.length }).end(IMAGE);
+    });
+    await new Promise<void>((resolve) => images.listen(0, "127.0.0.1", resolve));
+    imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/os.img`;
+    manager = await startManagerProcess({ kubeconfig: cp.kubeconfigPath, dir, extraArgs: ["--log-level=debug"] });
+    sim = startSimAgent({
+      redfishUrl: sushy.url,
+      auth: { username: "admin", password: PASSWORD },
+      systems: sushy.systems.map((s) => ({ path: s.path, name: s.name, mac: s.mac })),
+      bootUrl: manager.bootUrl,
+      pollMs: 500,
+      progressSteps: 3,
+      progressStepMs: 300,
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await sim?.stop();
+    await manager?.stop(5_000);
+    await sushy?.stop();
+    await new Promise<void>((resolve) => (images ? images.close(() => resolve()) : resolve()));
+    await cp?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  const hosts = async (): Promise<Bmh[]> => (JSON.parse((await cp.kubectl(["get", "bmh", "-n", NS, "-o", "json"])).stdout) as { items: Bmh[] }).items;
+  const stateCounts = (list: Bmh[]): string =>
+    Object.entries(list.reduce<Record<string, number>>((acc, h) => ({ ...acc, [h.status?.provisioning?.state || "none"]: (acc[h.status?.provisioning?.state || "none"] ?? 0) + 1 }), {}))
+      .map(([s, n]) => `${s}=${n}`)
+      .join(" ");
+
+  /**
+   * Waits until every host is in `state`, SIGKILLing the manager `killsHere` times on the way: each kill
+   * comes a random time in `window` (ms) after the previous restart took the Lease (or the phase began),
+   * so every kill hits a leader at work, never a standby still waiting for the dead one's Lease to expire.
+   */
+  async function allReach(state: string, killsHere: number, window: readonly [number, number], phase: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const gap = (): number => window[0] + Math.floor(Math.random() * (window[1] - window[0]));
+    let left = killsHere;
+    let due = Date.now() + gap();
+    for (;;) {
+      const list = await hosts();
+      const last = stateCounts(list);
+      const errors = list.filter((h) => h.status?.errorType).map((h) => `${h.metadata.name}: ${h.status?.errorType} ${h.status?.errorMessage ?? ""}`);
+      expect(errors, `hosts in error during ${phase}`).toEqual([]);
+      if (list.length === HOSTS && list.every((h) => h.status?.provisioning?.state === state)) break;
+      if (Date.now() > deadline) {
+        const late = list.filter((h) => h.status?.provisioning?.state !== state).map((h) => h.metadata.name);
+        const macs = sushy.systems.filter((s) => late.includes(s.name)).map((s) => s.mac);
+        const logLines = readFileSync(manager.logFile, "utf8").split("\n").filter((l) => late.some((n) => l.includes(`${NS}/${n}"`)) && !l.includes('"status":200'));
+        throw new Error(`${phase}: not all ${state} after ${timeoutMs / 1000} s: ${last}; late: ${late.join(", ")}\n--- sim ---\n${sim.explain(macs)}\n--- manager log of the late hosts (tail) ---\n${logLines.slice(-40).join("\n")}`);
+      }
+      if (left > 0 && Date.now() >= due) {
+        left--;
+        kills.push({ at: `${((Date.now() - t0) / 1000).toFixed(1)} s`, phase: `${phase} (${last})` });
+        await manager.kill();
+        await manager.restart();
+        await manager.leading(60_000);
+        due = Date.now() + gap();
+      }
+      await sleep(500);
+    }
+  }
+
+  it("brings every host to available with HardwareData, then provisioned, each deployed exactly once", async () => {
+    const inventory = fleetInventory(
+      sushy.systems.map((s) => ({ id: s.id, name: s.name, bootMac: s.mac })),
+      { redfishBase: sushy.url, namespace: NS, username: "admin", password: PASSWORD },
+    );
+    await cp.kubectl(["apply", "-f", "-"], { input: inventory.map((m) => `---\n${stringify(m)}`).join("") });
+    await allReach("available", 2, [2_000, 15_000], "registering→available", 180_000);
+    const available = Date.now();
+
+    const hw = JSON.parse((await cp.kubectl(["get", "hardwaredata", "-n", NS, "-o", "json"])).stdout) as { items: { metadata: { name: string }; spec?: { hardware?: { nics?: { mac?: string }[] } } }[] };
+    expect(hw.items.map((h) => h.metadata.name).sort()).toEqual(sushy.systems.map((s) => s.name).sort());
+    for (const s of sushy.systems) {
+      const item = hw.items.find((h) => h.metadata.name === s.name);
+      expect(item?.spec?.hardware?.nics?.map((n) => n.mac), `HardwareData of ${s.name}`).toContain(s.mac);
+    }
+
+    await cp.kubectl(["apply", "-f", "-"], {
+      input: stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "fleet-user-data", namespace: NS }, stringData: { userData: `#cloud-config\nruncmd: [echo ${USERDATA_MARKER}]\n` } }),
+    });
+    const patch = JSON.stringify({ spec: { image: { url: imageUrl, checksum: IMAGE_SHA256, checksumType: "sha256", format: "raw" }, userData: { name: "fleet-user-data", namespace: NS } } });
+    await Promise.all(sushy.systems.map((s) => cp.kubectl(["patch", "bmh", "-n", NS, s.name, "--type=merge", "-p", patch])));
+    await allReach("provisioned", KILLS - 2, [2_000, 10_000], "available→provisioned", 170_000);
+    const provisioned = Date.now();
+    process.stdout.write(
+      `fleet: ${HOSTS} hosts available ${((available - t0) / 1000).toFixed(1)} s after start, provisioned ${((provisioned - available) / 1000).toFixed(1)} s later; SIGKILLs: ${JSON.stringify(kills)}\n`,
+    );
+    expect(kills).toHaveLength(KILLS);
+    expect(manager.restarts).toBe(KILLS);
+
+    // Nothing deployed twice, nothing lost: one successful deploy per MAC, of our image, with our user data.
+    for (const s of sushy.systems) {
+      const d = sim.deploys.get(s.mac) ?? [];
+      expect(d.map((x) => x.ok), `deploys of ${s.name}`).toEqual([true]);
+      expect(d[0]?.imageUrl).toBe(imageUrl);
+      expect(d[0]?.userData).toContain(USERDATA_MARKER);
+      const told = sim.events.filter((e) => e.mac === s.mac && e.kind === "instruction" && e.action === "deploy");
+      expect(told, `deploy instructions to ${s.name}`).toHaveLength(1);
+    }
+  }, 360_000);
+
+  it("keeps the BMC password and the user data out of logs, Events and every status", async () => {
+    const logs = readFileSync(manager.logFile, "utf8");
+    expect(logs.length).toBeGreaterThan(1000);
+    const events = (await cp.kubectl(["get", "events", "-A", "-o", "json"])).stdout;
+    const eventsV1 = (await cp.kubectl(["get", "events.events.k8s.io", "-A", "-o", "json"])).stdout;
+    expect(events.length + eventsV1.length).toBeGreaterThan(200);
+    const bmh = (await cp.kubectl(["get", "bmh", "-A", "-o", "json"])).stdout;
+    const hw = (await cp.kubectl(["get", "hardwaredata", "-A", "-o", "json"])).stdout;
+    const base64 = (s: string): string => Buffer.from(s).toString("base64");
+    for (const [where, text] of Object.entries({ "manager logs": logs, Events: events + eventsV1, BareMetalHosts: bmh, HardwareData: hw })) {
+      for (const secret of [PASSWORD, USERDATA_MARKER, base64(PASSWORD)]) {
+        expect(text.includes(secret), `${where} hold a secret`).toBe(false);
+      }
+    }
+    // The token of each host's ramdisk stays out of the logs too (the sim read it from the iPXE scripts).
+    expect(logs).not.toMatch(/anvil\.token=[A-Za-z0-9]/);
+  });
+
+  it("drains on SIGTERM and exits 0", async () => {
+    expect(await manager.stop(20_000)).toBe(0);
+  });
+});
