@@ -1,7 +1,8 @@
 /**
  * DHCP leases per second: Kea's perfdhcp against Anvil (reservation mode,
- * file backend; `anvil` fsyncs its lease file before each ACK, `anvil-nosync`
- * writes it without fsync like Kea's memfile, `anvil-mem` keeps leases in
+ * file backend; `anvil`, the default, sends each ACK only after its binding
+ * was appended to the lease journal and fdatasynced (group commit, ADR 0013),
+ * `anvil-nosync` appends without fdatasync like Kea's memfile, `anvil-mem` keeps leases in
  * memory like dnsmasq --leasefile-ro), dnsmasq (--leasefile-ro, no-ping) and
  * Kea (memfile), one after the other on the same two namespaces in one run.
  *
