@@ -103,7 +103,7 @@ describe("claiming a host under optimistic concurrency", () => {
     // A listing that never catches up (a lagging cache) must not loop forever.
     let lists = 0;
     const r = await claimHost({ hosts: s.client(), list: () => (lists++, Promise.resolve(structuredClone(stale))), claimant: m("me"), maxAttempts: 3 });
-    expect(r).toEqual({ kind: "none", message: "lost the race for a host 3 times in a row; trying again" });
+    expect(r).toEqual({ kind: "none", message: "lost the race for a host 3 times in a row; trying again", contended: true });
     expect(lists).toBe(3);
   });
 });

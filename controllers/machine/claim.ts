@@ -28,7 +28,8 @@ export interface ClaimOptions {
 
 export type ClaimResult =
   | { readonly kind: "claimed"; readonly host: BareMetalHost; readonly alreadyOwned: boolean; readonly inFailureDomain: boolean }
-  | { readonly kind: "none"; readonly message: string };
+  /** `contended`: hosts were free but others kept winning them; worth another try soon. */
+  | { readonly kind: "none"; readonly message: string; readonly contended?: boolean };
 
 export async function claimHost(o: ClaimOptions): Promise<ClaimResult> {
   const attempts = o.maxAttempts ?? 5;
@@ -54,5 +55,5 @@ export async function claimHost(o: ClaimOptions): Promise<ClaimResult> {
       o.onConflict?.(h.metadata.name ?? "");
     }
   }
-  return { kind: "none", message: `lost the race for a host ${attempts} times in a row; trying again` };
+  return { kind: "none", message: `lost the race for a host ${attempts} times in a row; trying again`, contended: true };
 }

@@ -108,6 +108,23 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     return h ? { host: h } : {};
   }
 
+  /**
+   * Claims of this machine on other hosts than its own. Only two managers
+   * acting at once (no leader election) can leave one: both claim a host for
+   * the same machine, one providerID write wins. The loser never got a
+   * payload, so dropping its claim is all there is to undo.
+   */
+  async function releaseStrayClaims(c: Claimant, keep: string, signal: AbortSignal): Promise<void> {
+    const strays = d.hosts.list((x) => x.metadata.namespace === c.namespace && x.metadata.name !== keep && isConsumedBy(x, c) && !x.spec.image);
+    for (const stray of strays) {
+      await writeHost(stray, (x) => {
+        if (!x.spec.image) dropClaim(x, c);
+      }, signal).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+    }
+  }
+
   async function bootstrapMissing(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined> {
     try {
       await d.secrets.get(namespace, name, signal);
@@ -180,7 +197,10 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
       if (claim.kind === "none") {
         cond(am, ConditionType.HostAssociated, false, ConditionReason.NoAvailableHost, claim.message);
         wait(am, ConditionReason.NoAvailableHost, claim.message);
-        return { kind: "requeue", afterMs: NO_HOST_RECHECK_MS };
+        // A machine that only lost races tries again within a second or two
+        // (jittered, so the losers do not collide again); none free: 30 s.
+        const random = d.random ?? Math.random;
+        return { kind: "requeue", afterMs: claim.contended ? 500 + Math.floor(random() * 1500) : NO_HOST_RECHECK_MS };
       }
       host = claim.host;
       if (!claim.alreadyOwned) d.events?.normal(am, "HostAssociated", "Associate", `claimed host ${host.metadata.name ?? ""}${claim.inFailureDomain ? " in the requested failure domain" : ""}`);
@@ -189,12 +209,16 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     const id = providerID(c.namespace, hostName, c.name);
     if (am.spec.providerID !== id) {
       // A spec write; the status patch that follows replays onto it on conflict.
-      await updateObject(d.client, am, (x) => {
-        x.spec.providerID = id;
+      const stored = await updateObject(d.client, am, (x) => {
+        x.spec.providerID ??= id;
       }, { signal });
+      // Another writer bound the machine to another host first: follow that
+      // binding on the next pass (which releases this claim as a stray).
+      if (stored.spec.providerID !== id) return { kind: "requeue", afterMs: 0 };
       am.spec.providerID = id;
     }
     cond(am, ConditionType.HostAssociated, true, ConditionReason.HostAssociated, `host ${c.namespace}/${hostName}`);
+    await releaseStrayClaims(c, hostName, signal);
 
     // The payload is written once: a later change of the AnvilMachine's
     // image must not re-image a running node (CAPI replaces machines instead).
