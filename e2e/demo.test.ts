@@ -1,6 +1,7 @@
 /**
  * `make demo` runs without a TTY, shows the generated fleet as Metal3
- * BareMetalHosts pointing at live emulated BMCs, and ends by itself with
+ * BareMetalHosts pointing at live emulated BMCs, reconciled by `anvil
+ * manager` through their whole lifecycle, and ends by itself with
  * nothing left behind; with DEMO_KEEP=1 it stays up for the person until
  * `scripts/demo.sh stop`.
  */
@@ -45,18 +46,32 @@ function portsIn(text: string): number[] {
 }
 
 describe("make demo", () => {
-  it("shows three emulated hosts as BareMetalHosts twice, then stops everything by itself", async () => {
-    const env = { ...process.env, DEMO_HOSTS: "3", DEMO_ROUNDS: "2", DEMO_INTERVAL: "1", DEMO_TIMEOUT: "240" };
-    const { stdout } = await run("bash", [demo], { env, timeout: 280_000, maxBuffer: 8 << 20 });
-    expect(stdout.match(/\$ kubectl get bmh -n anvil-demo -o wide/g)).toHaveLength(2);
+  it("runs anvil manager over three emulated hosts, shows them go inspecting → available → provisioning → provisioned, then stops everything", async () => {
+    const env = { ...process.env, DEMO_HOSTS: "3", DEMO_ROUNDS: "2", DEMO_INTERVAL: "1", DEMO_TIMEOUT: "280" };
+    const { stdout } = await run("bash", [demo], { env, timeout: 320_000, maxBuffer: 8 << 20 });
+    const tables = stdout.split("$ kubectl get bmh -n anvil-demo -o wide\n").slice(1);
+    // The manager stage shows a table whenever states change, then the two closing rounds.
+    expect(tables.length).toBeGreaterThanOrEqual(2 + 3);
+    expect(stdout).toContain("round 1/2:");
+    expect(stdout).toContain("round 2/2:");
     expect(stdout).toMatch(/NAME\s+STATUS\s+STATE\s+CONSUMER\s+BMC\s+ONLINE\s+ERROR\s+AGE/);
+    // A host row's STATE column, in the order the tables were printed.
+    const states = tables.flatMap((t) => [...t.matchAll(/^node-\d\s+\S+\s+(\S+)\s/gm)].map((m) => m[1]));
+    const first = (s: string): number => states.indexOf(s);
+    for (const s of ["inspecting", "available", "provisioning", "provisioned"]) expect(states, `state ${s} shown`).toContain(s);
+    expect(first("inspecting")).toBeLessThan(first("available"));
+    expect(first("available")).toBeLessThan(first("provisioning"));
+    expect(first("provisioning")).toBeLessThan(first("provisioned"));
+    expect(stdout).toMatch(/deploy progress \(posted by each host's agent\): (node-\d=\d+% ?)+/);
+    expect(stdout).toContain("every host is provisioned; the agents wrote the image once each (3/3)");
+    const closing = tables.at(-1) ?? "";
     for (const host of ["node-0", "node-1", "node-2"]) {
-      expect(stdout).toMatch(new RegExp(`^${host}\\s.*redfish\\+http://127\\.0\\.0\\.1:\\d+/redfish/v1/Systems/[0-9a-f-]{36}\\s+true`, "m"));
+      expect(closing).toMatch(new RegExp(`^${host}\\s+\\S+\\s+provisioned\\s.*redfish\\+http://127\\.0\\.0\\.1:\\d+/redfish/v1/Systems/[0-9a-f-]{36}\\s+true`, "m"));
     }
     expect(stdout).toMatch(/BMC power states \(read over Redfish\): node-0=(On|Off) node-1=(On|Off) node-2=(On|Off)/);
     expect(stdout).toContain("stopped; every process ended");
     for (const port of new Set(portsIn(stdout))) expect(await listening(port)).toBe(false);
-  });
+  }, 330_000);
 
   describe("with DEMO_KEEP=1", () => {
     let dir: string;
@@ -69,7 +84,7 @@ describe("make demo", () => {
       }
     });
 
-    it("returns with the demo still serving kubectl through the printed exports, until demo.sh stop", async () => {
+    it("returns with the demo still serving kubectl through the printed exports, until demo.sh stop", { timeout: 330_000 }, async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), "anvil-demo-test-"));
       env = { ...process.env, ANVIL_DEMO_DIR: path.join(dir, "state"), DEMO_KEEP: "1", DEMO_HOSTS: "2", DEMO_ROUNDS: "1" };
       const { stdout } = await run("bash", [demo], { env, timeout: 280_000, maxBuffer: 8 << 20 });

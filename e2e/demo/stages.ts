@@ -1,7 +1,7 @@
 /**
  * The demo's steps, in order. Each takes what earlier steps produced and
- * registers its own cleanup, so `main.ts` stays a list: adding Anvil's
- * manager when it exists is one more entry in `DEMO_STAGES`.
+ * registers its own cleanup, so `main.ts` stays a list; Anvil's manager is
+ * the last entry of `DEMO_STAGES` (manager-stage.ts).
  */
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
@@ -12,6 +12,7 @@ import { startControlPlane, type ControlPlane } from "../framework/control-plane
 import { REPO_ROOT } from "../framework/peers.js";
 import { startDemoFleet, type DemoFleet } from "./fleet.js";
 import { fleetInventory } from "./inventory.js";
+import { managerStage } from "./manager-stage.js";
 import type { DemoConfig } from "./config.js";
 
 export interface DemoContext {
@@ -115,5 +116,5 @@ export const inventoryStage: DemoStage = {
   },
 };
 
-/** In order. Anvil's manager goes after the inventory, marked `reconcilesHosts`. */
-export const DEMO_STAGES: readonly DemoStage[] = [controlPlaneStage, fleetStage, crdStage, inventoryStage];
+/** In order: the manager reconciles the inventory applied before it. */
+export const DEMO_STAGES: readonly DemoStage[] = [controlPlaneStage, fleetStage, crdStage, inventoryStage, managerStage];
