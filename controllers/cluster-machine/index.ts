@@ -23,6 +23,7 @@ import { refersTo, type CapiCluster, type CapiMachine } from "../cluster/capi-ob
 import { clusterReconciler } from "../cluster/reconcile-cluster.js";
 import type { Secret } from "../machine/data-secrets.js";
 import { machineReconciler } from "../machine/reconcile-machine.js";
+import { matchesSelector } from "../machine/label-selector.js";
 import { CONSUMER_KIND, rejectionOf } from "../machine/select-host.js";
 import { INFRASTRUCTURE_GROUP, Label } from "../../api/index.js";
 
@@ -81,11 +82,16 @@ export function registerClusterControllers({ manager, concurrency }: ClusterCont
     })
     // Pausing and infrastructure readiness come from the Cluster.
     .watches(clusters, (c) => anvilMachines.list((am) => nsOf(am) === nsOf(c) && am.metadata.labels?.[Label.ClusterName] === c.metadata.name).map(keyOf))
-    // A host's progress wakes its consumer; a host becoming free wakes the machines still looking.
+    // A host's progress wakes its consumer; a free host wakes the machines
+    // still looking whose hostSelector it matches (only those: a machine that
+    // could use a free host is not waiting for long, so free hosts of other
+    // pools never cause a storm of lists).
     .watches(hosts, (h) => {
       const ref = h.spec.consumerRef;
       if (ref?.kind === CONSUMER_KIND && ref.name) return [`${ref.namespace || nsOf(h)}/${ref.name}`];
       if (rejectionOf(h) !== undefined) return [];
-      return anvilMachines.list((am) => nsOf(am) === nsOf(h) && !am.status?.hostRef && am.metadata.deletionTimestamp === undefined).map(keyOf);
+      return anvilMachines
+        .list((am) => nsOf(am) === nsOf(h) && !am.status?.hostRef && am.metadata.deletionTimestamp === undefined && matchesSelector(h.metadata.labels, am.spec.hostSelector))
+        .map(keyOf);
     });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { selectorQuery } from "./label-selector.js";
+import { matchesSelector, selectorQuery } from "./label-selector.js";
 
 describe("a hostSelector becomes the API server's labelSelector query", () => {
   it.each([
@@ -17,5 +17,24 @@ describe("a hostSelector becomes the API server's labelSelector query", () => {
     ],
   ])("%s", (_what, sel, want) => {
     expect(selectorQuery(sel)).toBe(want);
+  });
+});
+
+describe("a hostSelector evaluated in memory agrees with the API server's rules", () => {
+  const labels = { pool: "workers", rack: "r1" };
+  it.each([
+    ["no selector matches", undefined, true],
+    ["matching matchLabels", { matchLabels: { pool: "workers" } }, true],
+    ["a different value", { matchLabels: { pool: "cp" } }, false],
+    ["a missing key", { matchLabels: { gpu: "yes" } }, false],
+    ["In with the value", { matchExpressions: [{ key: "rack", operator: "In" as const, values: ["r1", "r2"] }] }, true],
+    ["In without the key", { matchExpressions: [{ key: "zone", operator: "In" as const, values: ["a"] }] }, false],
+    ["NotIn with the value", { matchExpressions: [{ key: "rack", operator: "NotIn" as const, values: ["r1"] }] }, false],
+    ["NotIn without the key", { matchExpressions: [{ key: "zone", operator: "NotIn" as const, values: ["a"] }] }, true],
+    ["Exists", { matchExpressions: [{ key: "rack", operator: "Exists" as const }] }, true],
+    ["DoesNotExist of a present key", { matchExpressions: [{ key: "rack", operator: "DoesNotExist" as const }] }, false],
+    ["DoesNotExist of a missing key", { matchExpressions: [{ key: "gpu", operator: "DoesNotExist" as const }] }, true],
+  ])("%s → %s", (_what, sel, want) => {
+    expect(matchesSelector(labels, sel)).toBe(want);
   });
 });

@@ -29,3 +29,26 @@ export function selectorQuery(sel: LabelSelector | undefined): string {
   }
   return parts.join(",");
 }
+
+/**
+ * The same selector evaluated in memory, with the API server's semantics
+ * (NotIn and DoesNotExist match a missing key). Used only to decide which
+ * waiting machines a freed host may interest; the claim itself always asks
+ * the API server.
+ */
+export function matchesSelector(labels: Readonly<Record<string, string>> | undefined, sel: LabelSelector | undefined): boolean {
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const e of sel?.matchExpressions ?? []) {
+    const has = Object.hasOwn(l, e.key);
+    const value = l[e.key];
+    const values = e.values ?? [];
+    const ok =
+      e.operator === "In" ? has && value !== undefined && values.includes(value)
+      : e.operator === "NotIn" ? !has || value === undefined || !values.includes(value)
+      : e.operator === "Exists" ? has
+      : !has;
+    if (!ok) return false;
+  }
+  return true;
+}
