@@ -6,13 +6,21 @@
  * the older object and act twice (power-cycle the host again, deploy the
  * image again). The written object is used until the cache shows the same
  * resourceVersion (watch events arrive in order, so it will), the object is
- * deleted, or `maxAgeMs` passes (a relist may skip our exact version).
+ * deleted, or `maxAgeMs` passes (a relist may skip our exact version). The
+ * event can also arrive before the write's own response: a version the
+ * watch already delivered is never kept, or it would mask every later
+ * change (a spec edit) for `maxAgeMs`.
  */
 import type { Informer, KubeObject } from "../runtime/index.js";
 import { keyOf } from "../runtime/index.js";
 
+/** Versions remembered per key; more than the events that can arrive between a write and its response. */
+const RECENT = 8;
+
 export class FreshCache<T extends KubeObject> {
   readonly #written = new Map<string, { obj: T; at: number }>();
+  /** The last resourceVersions the watch delivered per key: our write's event can beat the write's own response. */
+  readonly #recent = new Map<string, string[]>();
 
   constructor(
     readonly cache: Informer<T>,
@@ -22,14 +30,20 @@ export class FreshCache<T extends KubeObject> {
     cache.addHandler({
       add: (o) => this.#seen(o),
       update: (_a, b) => this.#seen(b),
-      delete: (o) => this.#written.delete(keyOf(o)),
+      delete: (o) => {
+        this.#written.delete(keyOf(o));
+        this.#recent.delete(keyOf(o));
+      },
     });
   }
 
   #seen(o: T): void {
     const key = keyOf(o);
+    const rv = o.metadata?.resourceVersion ?? "";
+    const recent = this.#recent.get(key) ?? [];
+    this.#recent.set(key, [...recent.slice(-(RECENT - 1)), rv]);
     const w = this.#written.get(key);
-    if (w !== undefined && w.obj.metadata?.resourceVersion === o.metadata?.resourceVersion) this.#written.delete(key);
+    if (w !== undefined && w.obj.metadata?.resourceVersion === rv) this.#written.delete(key);
   }
 
   /** The freshest copy known: our own write when the cache has not caught up with it. Shared: copy before changing. */
@@ -54,7 +68,13 @@ export class FreshCache<T extends KubeObject> {
 
   /** Records an object the API server just returned from our write. */
   wrote(obj: T): void {
-    this.#written.set(keyOf(obj), { obj, at: this.now() });
+    const key = keyOf(obj);
+    // Already delivered (or an unchanged object handed back by a no-op write): the cache is at least as fresh.
+    if (this.#recent.get(key)?.includes(obj.metadata?.resourceVersion ?? "")) {
+      this.#written.delete(key);
+      return;
+    }
+    this.#written.set(key, { obj, at: this.now() });
   }
 
   /** Forgets our copy (the object was deleted, or a write of ours failed). */
