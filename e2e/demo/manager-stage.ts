@@ -1,10 +1,13 @@
 /**
- * The demo's manager stage: `anvil manager` (as the Deployment runs it, on
- * loopback with DHCP and TFTP off) reconciles the inventory, while
- * e2e/framework/sim-agent.ts plays each emulated server's firmware and deploy
- * ramdisk over the manager's own HTTP server. Once every host is available
- * the stage sets an OS image on each, and shows `kubectl get bmh -o wide`
- * whenever the states change, until every host is provisioned.
+ * The demo's manager stages. `managerStage` starts `anvil manager` (as the
+ * Deployment runs it, on loopback with DHCP and TFTP off) and
+ * e2e/framework/sim-agent.ts, which plays each emulated server's firmware and
+ * deploy ramdisk over the manager's own HTTP server; it runs before the
+ * inventory is applied, so the hosts are watched from their first state.
+ * `lifecycleStage` then shows `kubectl get bmh -o wide` whenever the states
+ * change, sets an OS image on every host once all are available, waits until
+ * all are provisioned, and prints each host's transitions from the
+ * controller's StateChanged Events (a state can last less than one table).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
@@ -17,10 +20,11 @@ import { startManagerProcess } from "../framework/manager-process.js";
 import { startSimAgent, type SimAgent } from "../framework/sim-agent.js";
 import type { DemoContext, DemoStage } from "./stages.js";
 
+
 /** How long the stage waits for every host to be provisioned. */
 const STAGE_TIMEOUT_MS = 200_000;
 /** At most one table per this long, however fast states change. */
-const SHOW_EVERY_MS = 2_000;
+const SHOW_EVERY_MS = 1_000;
 
 interface HostView {
   readonly name: string;
@@ -60,9 +64,7 @@ export const managerStage: DemoStage = {
       ctx.say("no BareMetalHost CRD: nothing for the manager to reconcile");
       return;
     }
-    const ns = ctx.config.namespace;
     await cp.kubectl(["create", "namespace", "anvil-system"]);
-
     const image = randomBytes(IMAGE_BYTES);
     const server = http.createServer((_req, res) => void res.writeHead(200, { "Content-Length": image.length }).end(image));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -85,8 +87,42 @@ export const managerStage: DemoStage = {
     });
     ctx.onStop(() => sim.stop());
     ctx.say(`${fleet.systems.length} simulated servers network-boot when their BMC powers them on with a PXE override`);
-    const macToName = new Map(fleet.systems.map((s) => [s.bootMac, s.name]));
+    ctx.lifecycle = { sim, image, imageUrl, managerLogTail: () => manager.current.tail(20) };
+  },
+};
 
+/** `from -> to` StateChanged notes of one host, chained from `new`. */
+export function transitionChain(notes: readonly string[]): string[] {
+  const next = new Map<string, string>();
+  for (const n of notes) {
+    const m = /^(\S+) -> (\S+)$/.exec(n);
+    if (m) next.set(m[1]!, m[2]!);
+  }
+  const chain = ["new"];
+  for (let s = next.get("new"); s !== undefined && chain.length <= next.size; s = next.get(s)) chain.push(s);
+  return chain;
+}
+
+async function printTransitions(ctx: DemoContext, names: readonly string[]): Promise<void> {
+  const { stdout } = await ctx.controlPlane!.kubectl(["get", "events", "-n", ctx.config.namespace, "--field-selector", "reason=StateChanged", "-o", "json"]);
+  const items = (JSON.parse(stdout) as { items: { involvedObject?: { name?: string }; message?: string }[] }).items;
+  process.stdout.write("state transitions (from the controller's StateChanged Events):\n");
+  for (const name of names) {
+    const notes = items.filter((e) => e.involvedObject?.name === name).map((e) => e.message ?? "");
+    process.stdout.write(`  ${name}: ${transitionChain(notes).join(" → ")}\n`);
+  }
+}
+
+export const lifecycleStage: DemoStage = {
+  name: "hosts through their lifecycle (inspect, then deploy an image)",
+  reconcilesHosts: true,
+  async run(ctx) {
+    const cp = ctx.controlPlane;
+    const life = ctx.lifecycle;
+    if (cp === undefined || life === undefined) return;
+    const { sim, image, imageUrl } = life;
+    const ns = ctx.config.namespace;
+    const macToName = new Map((ctx.fleet?.systems ?? []).map((s) => [s.bootMac, s.name]));
     const deadline = Date.now() + STAGE_TIMEOUT_MS;
     let shown = "";
     let shownAt = 0;
@@ -110,11 +146,12 @@ export const managerStage: DemoStage = {
       }
       if (imageSet && hosts.every((h) => h.state === "provisioned") && key === shown) {
         const deployed = [...sim.deploys.values()].filter((d) => d.length === 1 && d[0]?.ok === true).length;
+        await printTransitions(ctx, hosts.map((h) => h.name));
         ctx.say(`every host is provisioned; the agents wrote the image once each (${deployed}/${hosts.length})`);
         return;
       }
-      if (Date.now() > deadline) throw new Error(`hosts not provisioned after ${STAGE_TIMEOUT_MS / 1000} s: ${key}\n${manager.current.tail(20)}`);
-      await sleep(500);
+      if (Date.now() > deadline) throw new Error(`hosts not provisioned after ${STAGE_TIMEOUT_MS / 1000} s: ${key}\n${life.managerLogTail()}`);
+      await sleep(300);
     }
   },
 };

@@ -1,7 +1,7 @@
 /**
  * The demo's steps, in order. Each takes what earlier steps produced and
- * registers its own cleanup, so `main.ts` stays a list; Anvil's manager is
- * the last entry of `DEMO_STAGES` (manager-stage.ts).
+ * registers its own cleanup, so `main.ts` stays a list; Anvil's manager and
+ * the hosts' lifecycle are entries of `DEMO_STAGES` (manager-stage.ts).
  */
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
@@ -12,7 +12,8 @@ import { startControlPlane, type ControlPlane } from "../framework/control-plane
 import { REPO_ROOT } from "../framework/peers.js";
 import { startDemoFleet, type DemoFleet } from "./fleet.js";
 import { fleetInventory } from "./inventory.js";
-import { managerStage } from "./manager-stage.js";
+import { lifecycleStage, managerStage } from "./manager-stage.js";
+import type { SimAgent } from "../framework/sim-agent.js";
 import type { DemoConfig } from "./config.js";
 
 export interface DemoContext {
@@ -25,6 +26,8 @@ export interface DemoContext {
   fleet?: DemoFleet;
   /** True once Anvil's CRDs are installed (the BareMetalHost kind exists). */
   crdsInstalled?: boolean;
+  /** Set by the manager stage for the lifecycle stage: the simulated servers and the image to deploy. */
+  lifecycle?: { readonly sim: SimAgent; readonly image: Buffer; readonly imageUrl: string; managerLogTail(): string };
 }
 
 export interface DemoStage {
@@ -116,5 +119,5 @@ export const inventoryStage: DemoStage = {
   },
 };
 
-/** In order: the manager reconciles the inventory applied before it. */
-export const DEMO_STAGES: readonly DemoStage[] = [controlPlaneStage, fleetStage, crdStage, inventoryStage, managerStage];
+/** In order: the manager runs before the inventory is applied, so every host is seen from its first state. */
+export const DEMO_STAGES: readonly DemoStage[] = [controlPlaneStage, fleetStage, crdStage, managerStage, inventoryStage, lifecycleStage];
