@@ -127,28 +127,35 @@ describe("Informer against a scripted API server", () => {
     expect(inf.list().map((o) => o.metadata?.name).sort()).toEqual(["b", "c"]);
   });
 
-  it("relists after a failed watch request, with backoff", async () => {
+  it("relists after a failed watch request, waiting at least the backoff between rounds", async () => {
+    const listedAt: number[] = [];
     let n = 0;
     const server = http.createServer((req, res) => {
       n++;
       const watch = new URL(req.url ?? "/", "http://x").searchParams.get("watch") === "true";
       if (watch) res.writeHead(500, { "Content-Type": "application/json" }).end(JSON.stringify({ kind: "Status", code: 500, reason: "InternalError" }));
-      else res.writeHead(200).end(JSON.stringify({ metadata: { resourceVersion: String(n) }, items: [] }));
+      else {
+        listedAt.push(performance.now());
+        res.writeHead(200).end(JSON.stringify({ metadata: { resourceVersion: String(n) }, items: [] }));
+      }
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const transport = new Transport(kubeConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
     const inf = new Informer<KubeObject>(new ResourceClient(transport, ConfigMapKind), { resyncMs: 0, backoff: { baseMs: 20, maxMs: 40, jitter: 0 } });
     const ac = new AbortController();
     const running = inf.run(ac.signal);
-    await sleep(300);
+    // Behaviour, not speed: wait (bounded) for four lists, however slow the machine is.
+    for (let i = 0; i < 500 && listedAt.length < 4; i++) await sleep(20);
     ac.abort();
     await running;
     transport.close();
     server.closeAllConnections();
     server.close();
-    // 300 ms at 20-40 ms backoff: a handful of list+watch rounds, not a hot loop.
-    expect(inf.listCount).toBeGreaterThanOrEqual(3);
-    expect(inf.listCount).toBeLessThanOrEqual(15);
+    expect(listedAt.length).toBeGreaterThanOrEqual(4);
+    expect(inf.listCount).toBeGreaterThanOrEqual(4);
+    // Not a hot loop: every relist waited at least the 20 ms backoff base (a lower bound holds on any machine).
+    const gaps = listedAt.slice(1).map((t, i) => t - listedAt[i]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(19);
   });
 
   it("feeds a Controller: each event becomes its key, reconciled once per burst", async () => {
