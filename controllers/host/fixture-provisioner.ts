@@ -10,6 +10,9 @@ import type { AgentStatus, Provisioner, RamdiskJob, RamdiskPurpose } from "./hos
 
 interface RunningJob {
   readonly job: RamdiskJob;
+  readonly startedAtMs: number;
+  /** The agent took this job and died: it stays running, silent since it started. */
+  readonly dead: boolean;
   polls: number;
   outcome: AgentStatus | undefined;
 }
@@ -29,8 +32,16 @@ export class FixtureProvisioner implements Provisioner {
     nics: [{ name: "enp1s0", mac: "52:54:00:aa:bb:01", ip: "192.0.2.10" }],
     storage: [{ name: "/dev/vda", sizeBytes: 20 * 1024 ** 3, rotational: true, serialNumber: "S1", wwn: "0x5000c500a1b2c3d4" }],
   };
+  /** The world's clock (the agent's last report is stamped with it). */
+  now: () => number = Date.now;
+  private readonly plannedDeaths = new Map<RamdiskPurpose, number>();
   private current: RunningJob | undefined;
   private readonly plannedFailures = new Map<RamdiskPurpose, { code: string; message: string; times: number }>();
+
+  /** The next `times` agents given a `purpose` job take it and die without another word. */
+  dieNext(purpose: RamdiskPurpose, times = 1): void {
+    this.plannedDeaths.set(purpose, times);
+  }
 
   failNext(purpose: RamdiskPurpose, code: string, message: string, times = 1): void {
     this.plannedFailures.set(purpose, { code, message, times });
@@ -42,7 +53,9 @@ export class FixtureProvisioner implements Provisioner {
 
   requestRamdiskBoot(job: RamdiskJob): Promise<void> {
     if (this.current?.job.key !== job.key) {
-      this.current = { job, polls: 0, outcome: undefined };
+      const deaths = this.plannedDeaths.get(job.purpose) ?? 0;
+      if (deaths > 0) this.plannedDeaths.set(job.purpose, deaths - 1);
+      this.current = { job, startedAtMs: this.now(), dead: deaths > 0, polls: 0, outcome: undefined };
       this.started.push(job);
     }
     return Promise.resolve();
@@ -52,6 +65,7 @@ export class FixtureProvisioner implements Provisioner {
     const cur = this.current;
     if (cur?.job.key !== job.key || this.silent) return Promise.resolve({ phase: "not-started" });
     if (cur.outcome !== undefined) return Promise.resolve(cur.outcome);
+    if (cur.dead) return Promise.resolve({ phase: "running", lastReportAt: new Date(cur.startedAtMs) });
     cur.polls += 1;
     const planned = this.plannedFailures.get(job.purpose);
     if (planned !== undefined && planned.times > 0) {

@@ -42,7 +42,13 @@ export interface RamdiskJob {
 
 export type AgentStatus =
   | { readonly phase: "not-started" }
-  | { readonly phase: "running"; readonly bytesWritten?: number; readonly total?: number }
+  | {
+      readonly phase: "running";
+      readonly bytesWritten?: number;
+      readonly total?: number;
+      /** When the agent last showed life for this job (fetched it, or reported progress). */
+      readonly lastReportAt?: Date;
+    }
   /**
    * `hardware` is what the ramdisk agent posts (already Metal3's shape);
    * `inventory` is the BMC-shaped twin. When both are given `hardware` wins.
@@ -80,12 +86,20 @@ export interface HostTiming {
   readonly ramdiskBootTimeoutMs: number;
   /** How often to look at a host waiting for the agent or for power. */
   readonly pollMs: number;
+  /**
+   * How long an agent that took a job may stay silent (no progress) before the
+   * job counts as failed and a new attempt boots the ramdisk again: an agent
+   * that died mid-deploy must not leave the host in `provisioning` for ever.
+   * The agent reports at least every 2 s while writing (docs/agent-protocol.md).
+   */
+  readonly agentSilenceTimeoutMs: number;
 }
 
 export const DEFAULT_TIMING: HostTiming = {
   softPowerOffTimeoutMs: 180_000,
   ramdiskBootTimeoutMs: 600_000,
   pollMs: 5_000,
+  agentSilenceTimeoutMs: 900_000,
 };
 
 /** A handler edits this copy of the status; reconcileHost diffs it against the original. */

@@ -32,6 +32,7 @@ export class HostWorld {
   readonly events: HostEvent[] = [];
 
   constructor(opts: WorldOptions = {}) {
+    this.provisioner.now = () => this.nowMs;
     const host: BareMetalHost = {
       apiVersion: "metal3.io/v1alpha1",
       kind: "BareMetalHost",

@@ -31,6 +31,11 @@ export async function runRamdiskJob(scope: HostScope, draft: StatusDraft, job: R
     case "failed":
       return { done: false, result: failed(errorType, `${job.purpose} failed: ${s.code}: ${oneLine(s.message)}`) };
     case "running": {
+      const silentMs = s.lastReportAt === undefined ? 0 : now.getTime() - s.lastReportAt.getTime();
+      if (silentMs > scope.timing.agentSilenceTimeoutMs) {
+        setProgress(draft, ProgressReason.Idle, "", now);
+        return { done: false, result: failed(errorType, `${job.purpose}: the agent took the job but has not reported for ${Math.round(silentMs / 1000)} s`) };
+      }
       const progress =
         s.total !== undefined && s.bytesWritten !== undefined
           ? `${job.purpose}: ${s.bytesWritten} of ${s.total} bytes written`

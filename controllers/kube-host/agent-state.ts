@@ -43,6 +43,8 @@ export interface AgentState {
   readonly released?: boolean;
   /** The agent has been handed the job (it asked for instructions). */
   readonly fetched?: boolean;
+  /** ISO time the agent last showed life for this job (fetched it, posted progress or inventory). */
+  readonly reportedAt?: string;
   readonly progress?: AgentProgressRecord;
   readonly result?: AgentResultRecord;
   /** Inventory posted for an inspect job. */

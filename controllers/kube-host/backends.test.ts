@@ -87,7 +87,8 @@ describe("the Kubernetes agent backend", () => {
     const rec = await recordOf(w, "52:54:00:00:00:0a");
     w.secretKind.lagging = true;
     expect((await w.agent.instructions(rec)).action).toBe("deploy");
-    expect(await port.agentStatus(job)).toEqual({ phase: "running" });
+    // Fetching the job is the agent's first sign of life; the world's clock still reads its start.
+    expect(await port.agentStatus(job)).toEqual({ phase: "running", lastReportAt: new Date(1_000_000) });
     await w.agent.result(rec, { action: "deploy", ok: true, rootDevice: "/dev/sda" });
     expect(await w.agent.instructions(rec)).toEqual({ action: "wait", retryAfterSeconds: 2 });
     expect(await port.agentStatus(job)).toEqual({ phase: "succeeded" });
@@ -138,7 +139,8 @@ describe("the Kubernetes agent backend", () => {
     expect(w.secretKind.writes - before).toBe(2);
     await w.agent.progress(rec, { action: "deploy", phase: "verified", bytesWritten: 1000, total: 1000 });
     expect(w.secretKind.writes - before).toBe(3);
-    expect(await kubeProvisioner(w.store, a).agentStatus(job)).toEqual({ phase: "running", bytesWritten: 1000, total: 1000 });
+    // The last write (the phase change, after ten 1 s ticks) is the agent's last sign of life.
+    expect(await kubeProvisioner(w.store, a).agentStatus(job)).toEqual({ phase: "running", bytesWritten: 1000, total: 1000, lastReportAt: new Date(1_010_000) });
   });
 
   it("builds the deploy instruction from the job's image, the hints and the config drive Secrets", async () => {

@@ -77,7 +77,8 @@ export class KubeAgentBackend implements AgentBackend {
     }
     if (s.fetched !== true) {
       // Recorded once per job: the state machine then reads "running" and stops counting the ramdisk boot timeout.
-      await this.#o.store.update(host, (c) => (c.job?.key === job.key && c.fetched !== true ? { ...c, fetched: true } : undefined), {
+      const reportedAt = new Date((this.#o.now ?? Date.now)()).toISOString();
+      await this.#o.store.update(host, (c) => (c.job?.key === job.key && c.fetched !== true ? { ...c, fetched: true, reportedAt } : undefined), {
         create: false,
         ...(signal ? { signal } : {}),
       });
@@ -88,7 +89,8 @@ export class KubeAgentBackend implements AgentBackend {
   async inventory(record: BootRecord, hardware: HardwareDetails, signal?: AbortSignal): Promise<void> {
     const host = this.#o.host(record.hostName);
     if (host === undefined) return;
-    await this.#o.store.update(host, (c) => (pending(c) && c.job.purpose === "inspect" ? { ...c, hardware } : undefined), {
+    const reportedAt = new Date((this.#o.now ?? Date.now)()).toISOString();
+    await this.#o.store.update(host, (c) => (pending(c) && c.job.purpose === "inspect" ? { ...c, hardware, reportedAt } : undefined), {
       create: false,
       ...(signal ? { signal } : {}),
     });
@@ -106,7 +108,8 @@ export class KubeAgentBackend implements AgentBackend {
     this.#lastProgress.set(record.hostName, { at: now, phase: p.phase, job: s.job.key });
     const key = s.job.key;
     const progress = { phase: p.phase, bytesWritten: p.bytesWritten, ...(p.total !== undefined ? { total: p.total } : {}) };
-    await this.#o.store.update(host, (c) => (pending(c) && c.job.key === key ? { ...c, fetched: true, progress } : undefined), {
+    const reportedAt = new Date(now).toISOString();
+    await this.#o.store.update(host, (c) => (pending(c) && c.job.key === key ? { ...c, fetched: true, progress, reportedAt } : undefined), {
       create: false,
       ...(signal ? { signal } : {}),
     });

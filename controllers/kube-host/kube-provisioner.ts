@@ -45,9 +45,11 @@ export function statusOf(s: AgentState | undefined, job: RamdiskJob): AgentStatu
     if (r.ok) return s.hardware !== undefined ? { phase: "succeeded", hardware: s.hardware } : { phase: "succeeded" };
     return { phase: "failed", code: r.code ?? "INTERNAL", message: r.message ?? "" };
   }
+  const seen = s.reportedAt !== undefined ? new Date(s.reportedAt) : undefined;
+  const lastReportAt = seen !== undefined && !Number.isNaN(seen.getTime()) ? { lastReportAt: seen } : {};
   const p = s.progress;
-  if (p !== undefined) return p.total !== undefined ? { phase: "running", bytesWritten: p.bytesWritten, total: p.total } : { phase: "running", bytesWritten: p.bytesWritten };
+  if (p !== undefined) return { phase: "running", bytesWritten: p.bytesWritten, ...(p.total !== undefined ? { total: p.total } : {}), ...lastReportAt };
   // Handed to the agent but nothing posted yet (inspect, or a deploy still downloading).
-  if (s.fetched === true) return { phase: "running" };
+  if (s.fetched === true) return { phase: "running", ...lastReportAt };
   return { phase: "not-started" };
 }
