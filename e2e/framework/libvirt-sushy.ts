@@ -6,13 +6,13 @@
  * (persistently: the driver ignores `Once`). Restart it when libvirtd
  * restarts (TESTPEERS.md).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { NetnsLab } from "./netns.js";
 import { pythonVenv } from "./peers.js";
 import { freeTcpPort } from "./ports.js";
-import { startProcess, waitFor, type Supervised } from "./process.js";
+import { startProcess, stopAndRemove, waitFor, type Supervised } from "./process.js";
 import { htpasswdLine, plainGet } from "./sushy-tools.js";
 
 export interface LibvirtSushyOptions {
@@ -107,20 +107,10 @@ export async function startLibvirtSushy(o: LibvirtSushyOptions): Promise<Libvirt
       addressOf: (uuid) => `redfish+http://127.0.0.1:${port}/redfish/v1/Systems/${uuid}`,
       get,
       process: started,
-      async stop() {
-        try {
-          await started.stop();
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
-      },
+      stop: () => stopAndRemove(started, dir),
     };
   } catch (err) {
-    try {
-      await proc?.stop();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await stopAndRemove(proc, dir);
     throw err;
   }
 }

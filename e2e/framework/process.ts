@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface Supervised {
@@ -98,4 +99,13 @@ export async function waitFor(
   }
   const tail = opts.process ? `\n${opts.process.tail()}` : "";
   throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}: ${String(lastError)}${tail}`);
+}
+
+/** Stops a peer (if it started) and removes its scratch directory, even when stopping fails. */
+export async function stopAndRemove(proc: Supervised | undefined, dir: string): Promise<void> {
+  try {
+    await proc?.stop();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

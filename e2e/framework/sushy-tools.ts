@@ -8,7 +8,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import os from "node:os";
@@ -16,7 +16,7 @@ import path from "node:path";
 import { makeCa, makeLeaf } from "./certs.js";
 import { pythonVenv } from "./peers.js";
 import { freeTcpPort } from "./ports.js";
-import { startProcess, waitFor, type Supervised } from "./process.js";
+import { startProcess, stopAndRemove, waitFor, type Supervised } from "./process.js";
 
 export interface SushySystemSpec {
   readonly name?: string;
@@ -147,20 +147,10 @@ export async function startSushyTools(opts: SushyToolsOptions): Promise<SushyToo
       caBundle,
       process: started,
       get,
-      async stop() {
-        try {
-          await started.stop();
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
-      },
+      stop: () => stopAndRemove(started, dir),
     };
   } catch (err) {
-    try {
-      await proc?.stop();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await stopAndRemove(proc, dir);
     throw err;
   }
 }
