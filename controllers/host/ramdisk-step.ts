@@ -61,11 +61,17 @@ async function bootRamdisk(scope: HostScope, draft: StatusDraft, job: RamdiskJob
   if (bmc === undefined) return cont(scope.timing.pollMs);
   const requested = await attempt(() => scope.provisioner.requestRamdiskBoot(job));
   if (!requested.ok) return failed(errorType, `${job.purpose}: the ramdisk boot could not be prepared`);
-  const boot = await attempt(() => bmc.boot.setBootOverride({ device: "pxe", once: true }));
-  if (!boot.ok) return failed(errorType, describeBmcFailure("setting a one-time network boot", boot.error));
+  // Off before the override, then on (not a reboot): a BMC may apply a boot device change only
+  // at the next power-on and read back the running boot until then (virtualbmc; e2e/host-vm.test.ts).
   const power = await attempt(() => bmc.power.getPower());
   if (!power.ok) return failed(errorType, describeBmcFailure("reading power state", power.error));
-  const cycle = await attempt(() => bmc.power.setPower(power.value === "on" ? "force-reboot" : "on"));
+  if (power.value !== "off") {
+    const off = await attempt(() => bmc.power.setPower("force-off"));
+    if (!off.ok) return failed(errorType, describeBmcFailure("powering off before the ramdisk boot", off.error));
+  }
+  const boot = await attempt(() => bmc.boot.setBootOverride({ device: "pxe", once: true }));
+  if (!boot.ok) return failed(errorType, describeBmcFailure("setting a one-time network boot", boot.error));
+  const cycle = await attempt(() => bmc.power.setPower("on"));
   if (!cycle.ok) return failed(errorType, describeBmcFailure("booting the ramdisk", cycle.error));
   draft.poweredOn = true;
   setProgress(draft, ProgressReason.RamdiskBooting, bootMessage(job), now);

@@ -30,11 +30,18 @@ export async function handleProvisioning(scope: HostScope, draft: StatusDraft): 
   }
   const bmc = scope.bmc;
   if (bmc === undefined) return failed(ErrorType.Provisioning, "no BMC client to boot the deployed host");
+  // Off, then the disk, then on: Ironic's order (deploy steps tear_down_agent, then boot_instance).
+  // A BMC may keep a boot device change for the next power-on and read back the running boot
+  // until then (virtualbmc redefines the libvirt domain; seen in e2e/host-vm.test.ts).
+  const off = await attempt(() => bmc.power.setPower("force-off"));
+  if (!off.ok) return failed(ErrorType.Provisioning, describeBmcFailure("powering off the ramdisk", off.error));
   const boot = await attempt(() => bmc.boot.setBootOverride({ device: "disk", once: false }));
   if (!boot.ok) return failed(ErrorType.Provisioning, describeBmcFailure("setting the disk as boot device", boot.error));
   const online = scope.host.spec.online;
-  const power = await attempt(() => bmc.power.setPower(online ? "force-reboot" : "force-off"));
-  if (!power.ok) return failed(ErrorType.Provisioning, describeBmcFailure("booting the deployed host", power.error));
+  if (online) {
+    const power = await attempt(() => bmc.power.setPower("on"));
+    if (!power.ok) return failed(ErrorType.Provisioning, describeBmcFailure("booting the deployed host", power.error));
+  }
   draft.poweredOn = online;
   draft.provisioningFailCount = 0;
   return complete(ProvisioningState.Provisioned);
