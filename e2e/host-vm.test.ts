@@ -1,0 +1,231 @@
+/**
+ * Issue 5's real end to end: BareMetalHosts on libvirt TCG VMs, one behind
+ * sushy-tools' libvirt driver (Redfish) and one behind virtualbmc (IPMI),
+ * driven by `anvil manager` running in the boot LAN's `srv` namespace where it
+ * serves DHCP (reservation), TFTP and HTTP on 10.77.0.1, with the real deploy
+ * ramdisk (ramdisk/build.sh) as its assets. Per host: apply → `available`
+ * with hardware inspected in-band by the agent → image + user data →
+ * `provisioned`, the VM boots its disk and the installed test OS reports the
+ * digest of its config drive's user data → image cleared → `deprovisioning`
+ * wipes the disk → `available` → delete → powered off, finalizer gone.
+ * The truth comes from virsh and the disk files, not from Anvil's status.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { SERVER_IFACE, SERVER_IP } from "./framework/boot-lan.js";
+import { startControlPlane, type ControlPlane } from "./framework/control-plane.js";
+import { startHttpRecorder, type HttpRecorder } from "./framework/http-recorder.js";
+import { startVmLab, type LabVm, type VmLab } from "./framework/libvirt-lab.js";
+import { REPO_ROOT } from "./framework/peers.js";
+import { waitFor, type Supervised } from "./framework/process.js";
+import { ramdiskPayload } from "./framework/ramdisk.js";
+import { parseTestOsReport, reportingUserData, testOsImage } from "./framework/test-os-image.js";
+
+const NS = "vms";
+const HTTP_PORT = 6180;
+const RECORDER_PORT = 8081;
+const PROBE = "127.0.0.1:8082";
+const PASSWORD = `bmc-${randomBytes(9).toString("base64url")}`;
+const MIB = 2 ** 20;
+/** Whole flow per host; the test as a whole stays under 12 min. */
+const FLOW_TIMEOUT_MS = 540_000;
+const sha256 = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
+
+interface Bmh {
+  metadata: { name: string; uid?: string; finalizers?: string[] };
+  status?: { provisioning?: { state?: string }; errorType?: string; errorMessage?: string; poweredOn?: boolean };
+}
+
+interface HardwareData {
+  spec?: { hardware?: { nics?: { mac?: string }[]; storage?: { sizeBytes?: number; name?: string }[] } };
+}
+
+/** The first `bytes` of a file. */
+function head(file: string, bytes: number): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const b = Buffer.alloc(bytes);
+    readSync(fd, b, 0, bytes, 0);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe("BareMetalHosts on libvirt VMs (Redfish and IPMI) through anvil manager with the real ramdisk", () => {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "anvil-host-vm-"));
+  const assets = path.join(scratch, "assets");
+  const managerLog = path.join(scratch, "manager.log");
+  let cp: ControlPlane | undefined;
+  let vmLab: VmLab | undefined;
+  let manager: Supervised | undefined;
+  let recorder: HttpRecorder;
+  let imageSha256: string;
+  const timings: Record<string, Record<string, number>> = {};
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    mkdirSync(assets);
+    const ramdisk = ramdiskPayload();
+    // The manager's default ramdisk URLs are its own /assets/anvil-ramdisk.{kernel,initramfs}.
+    copyFileSync(ramdisk.kernel, path.join(assets, "anvil-ramdisk.kernel"));
+    copyFileSync(ramdisk.initrd, path.join(assets, "anvil-ramdisk.initramfs"));
+    copyFileSync(testOsImage(), path.join(assets, "test-os.img"));
+    imageSha256 = sha256(readFileSync(path.join(assets, "test-os.img")));
+
+    cp = await startControlPlane();
+    await cp.kubectl(["apply", "-k", path.join(REPO_ROOT, "manifests/crd")]);
+    await cp.kubectl(["wait", "--for=condition=Established", "crd/baremetalhosts.metal3.io", "crd/hardwaredata.metal3.io", "--timeout=60s"]);
+    await cp.kubectl(["create", "namespace", NS]);
+    vmLab = await startVmLab({
+      vms: [{ bmc: "redfish" }, { bmc: "ipmi" }],
+      credentials: { username: "admin", password: PASSWORD },
+      bmcNamespace: "srv",
+    });
+    await vmLab.forward(Number(new URL(cp.server).port));
+    recorder = await startHttpRecorder(vmLab.lab, vmLab.net.srv, SERVER_IP, RECORDER_PORT);
+    manager = vmLab.lab.startNode(vmLab.net.srv, {
+      name: "anvil-manager",
+      entry: "cmd/anvil.ts",
+      logFile: managerLog,
+      args: [
+        "manager",
+        `--kubeconfig=${cp.kubeconfigPath}`,
+        "--leader-elect=false",
+        `--probe-address=${PROBE}`,
+        `--provisioning-interface=${SERVER_IFACE}`,
+        `--provisioning-address=${SERVER_IP}`,
+        "--dhcp-mode=reservation",
+        "--dhcp-range=10.77.0.100-10.77.0.150",
+        `--http-address=${SERVER_IP}`,
+        `--http-port=${HTTP_PORT}`,
+        `--assets-dir=${assets}`,
+        "--ramdisk-kernel-args=console=ttyS0",
+        "--log-level=debug",
+      ],
+    });
+    const lab = vmLab.lab;
+    const srv = vmLab.net.srv;
+    await waitFor(
+      "anvil manager to serve /healthz in srv",
+      async () => (await lab.exec(srv, "curl", ["-sf", "--max-time", "2", `http://${PROBE}/healthz`], { allowFailure: true })).code === 0,
+      { timeoutMs: 90_000, intervalMs: 500, process: manager },
+    );
+    process.stdout.write(`host-vm: setup ${Date.now() - t0} ms (VM lab ${vmLab.times.totalMs} ms)\n`);
+  }, 300_000);
+
+  afterAll(async () => {
+    const errors: unknown[] = [];
+    await manager?.stop(10_000).catch((e: unknown) => errors.push(e));
+    await vmLab?.stop().catch((e: unknown) => errors.push(e));
+    await cp?.stop().catch((e: unknown) => errors.push(e));
+    process.stdout.write(`host-vm: phase timings (ms) ${JSON.stringify(timings)}\n`);
+    if (process.env.ANVIL_KEEP_LOGS === undefined) rmSync(scratch, { recursive: true, force: true });
+    else process.stdout.write(`host-vm: logs kept in ${scratch}\n`);
+    if (errors.length > 0) throw new AggregateError(errors, "host-vm cleanup");
+  }, 120_000);
+
+  const getHost = async (name: string): Promise<Bmh | undefined> => {
+    const r = await cp!.kubectl(["get", "bmh", "-n", NS, name, "-o", "json", "--ignore-not-found"]);
+    return r.stdout.trim() === "" ? undefined : (JSON.parse(r.stdout) as Bmh);
+  };
+
+  /** Polls the host until `done` holds, recording the first time each provisioning state is seen. */
+  async function until(name: string, what: string, done: (h: Bmh | undefined) => boolean, deadline: number, seen: Record<string, number>, t0: number): Promise<Bmh | undefined> {
+    for (;;) {
+      const h = await getHost(name);
+      const state = h?.status?.provisioning?.state ?? (h === undefined ? "gone" : "none");
+      if (seen[state] === undefined) seen[state] = Date.now() - t0;
+      const last = `${state}${h?.status?.errorType ? ` (${h.status.errorType}: ${h.status.errorMessage ?? ""})` : ""}`;
+      if (done(h)) return h;
+      if (Date.now() > deadline) {
+        const tail = readFileSync(managerLog, "utf8").split("\n").filter((l) => l.includes(name) && !l.includes('"boot HTTP request"') && !l.includes('"msg":"reconciled"')).slice(-25).join("\n");
+        throw new Error(`${name}: not ${what} in time; last ${last}\n--- manager log (tail) ---\n${tail}`);
+      }
+      await sleep(1000);
+    }
+  }
+
+  /** The whole life of one host; returns its phase timings. */
+  async function flow(vm: LabVm): Promise<void> {
+    const name = `host-${vm.bmc.kind}`;
+    const t: Record<string, number> = {};
+    timings[name] = t;
+    const deadline = Date.now() + FLOW_TIMEOUT_MS;
+    const states: Record<string, number> = {};
+    const userData = reportingUserData(recorder.url(`/report/${name}`), `# ${randomBytes(8).toString("hex")}\n`);
+    await cp!.kubectl(["apply", "-f", "-"], {
+      input: [
+        { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-bmc`, namespace: NS }, stringData: { username: vm.bmc.username, password: vm.bmc.password } },
+        { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-user-data`, namespace: NS }, stringData: { userData } },
+        {
+          apiVersion: "metal3.io/v1alpha1",
+          kind: "BareMetalHost",
+          metadata: { name, namespace: NS },
+          spec: { online: true, bootMACAddress: vm.mac, inspectionMode: "agent", bmc: { address: vm.bmc.address, credentialsName: `${name}-bmc` } },
+        },
+      ]
+        .map((o) => `---\n${stringify(o)}`)
+        .join(""),
+    });
+    const t0 = Date.now();
+    const state = (h: Bmh | undefined): string | undefined => h?.status?.provisioning?.state;
+
+    // Inspection in band: the ramdisk's agent posts the VM's own NIC and disk.
+    await until(name, "available", (h) => state(h) === "available", deadline, states, t0);
+    t.applyToAvailable = Date.now() - t0;
+    expect(states.inspecting, `${name} went through inspecting`).toBeDefined();
+    const hw = JSON.parse((await cp!.kubectl(["get", "hardwaredata", "-n", NS, name, "-o", "json"])).stdout) as HardwareData;
+    expect(hw.spec?.hardware?.nics?.map((n) => n.mac?.toLowerCase())).toContain(vm.mac.toLowerCase());
+    expect(hw.spec?.hardware?.storage?.map((s) => s.sizeBytes)).toContain(4 * 2 ** 30);
+
+    // Provisioning: the test OS image from the manager's own assets, sha256-checked, with user data.
+    const t1 = Date.now();
+    const image = { url: `http://${SERVER_IP}:${HTTP_PORT}/assets/test-os.img`, checksum: imageSha256, checksumType: "sha256", format: "raw" };
+    await cp!.kubectl(["patch", "bmh", "-n", NS, name, "--type=merge", "-p", JSON.stringify({ spec: { image, userData: { name: `${name}-user-data`, namespace: NS } } })]);
+    const provisioned = await until(name, "provisioned", (h) => state(h) === "provisioned", deadline, states, t0);
+    t.imageToProvisioned = Date.now() - t1;
+    const report = await recorder.next((q) => q.path === `/report/${name}` && q.at >= t1, Math.max(1, deadline - Date.now()));
+    t.provisionedToOsReport = report.at - t1 - t.imageToProvisioned;
+    const got = parseTestOsReport(report.body);
+    expect({ userdataSha256: got.userdataSha256, uuid: got.uuid }).toEqual({ userdataSha256: sha256(userData), uuid: provisioned?.metadata.uid });
+    expect(got.device).toMatch(/^\/dev\/[sv]da2$/);
+    expect(vm.domain.serial()).toContain("anvil-test-os: booted from disk");
+    expect(head(vm.disk, MIB).equals(Buffer.alloc(MIB))).toBe(false);
+
+    // Deprovisioning: clearing the image wipes the disk and the host comes back available.
+    const t2 = Date.now();
+    await cp!.kubectl(["patch", "bmh", "-n", NS, name, "--type=json", "-p", JSON.stringify([{ op: "remove", path: "/spec/image" }])]);
+    await until(name, "deprovisioning", (h) => state(h) === "deprovisioning", deadline, states, t0);
+    await until(name, "available again", (h) => state(h) === "available", deadline, states, t0);
+    t.clearToAvailable = Date.now() - t2;
+    expect(head(vm.disk, MIB).equals(Buffer.alloc(MIB)), `${name}: first MiB of the disk wiped`).toBe(true);
+
+    // Delete: powered off, finalizer gone (the object disappears).
+    const t3 = Date.now();
+    await cp!.kubectl(["delete", "bmh", "-n", NS, name, "--wait=false"]);
+    await until(name, "deleted", (h) => h === undefined, deadline, states, t0);
+    t.deleteToGone = Date.now() - t3;
+    expect(await vm.domain.state()).toBe("shut off");
+    t.total = Date.now() - t0;
+    process.stdout.write(`host-vm: ${name} states first seen (ms after apply) ${JSON.stringify(states)}; phases (ms) ${JSON.stringify(t)}\n`);
+  }
+
+  it("takes a Redfish and an IPMI VM from apply through in-band inspection, provisioning, disk boot, wipe and delete", async () => {
+    const results = await Promise.allSettled(vmLab!.vms.map((vm) => flow(vm)));
+    const failures = results.flatMap((r, i) => (r.status === "rejected" ? [`${vmLab!.vms[i]!.bmc.kind}: ${String(r.reason instanceof Error ? r.reason.message : r.reason)}`] : []));
+    expect(failures).toEqual([]);
+  }, FLOW_TIMEOUT_MS + 60_000);
+
+  it("keeps the BMC password and the user data out of the manager's log", () => {
+    const log = readFileSync(managerLog, "utf8");
+    expect(log.length).toBeGreaterThan(1000);
+    expect(log.includes(PASSWORD)).toBe(false);
+    expect(log.includes("#anvil-report-url")).toBe(false);
+  });
+});
