@@ -17,6 +17,7 @@ import { registerClusterControllers } from "../controllers/cluster-machine/index
 import { registerHostController } from "../controllers/kube-host/index.js";
 import { bindAddress, createLogger, Manager, type Logger } from "../controllers/runtime/index.js";
 import { startBootService, type BootService, type BootServiceLogEvent } from "../pxe/boot-service.js";
+import { capiPresence } from "./capi-presence.js";
 import { bootConfigFor, ManagerConfigError } from "./manager-boot-config.js";
 import { MANAGER_USAGE, ManagerFlagError, parseManagerFlags, type ManagerSettings } from "./manager-flags.js";
 
@@ -89,7 +90,11 @@ export async function run(argv: readonly string[]): Promise<number> {
     ...(settings.provisioningLimit !== undefined ? { provisioningLimit: settings.provisioningLimit } : {}),
   });
   // AnvilCluster and AnvilMachine share the Manager's BareMetalHost cache with the host controller.
-  registerClusterControllers({ manager, concurrency: rt.concurrency });
+  // Without Cluster API (Anvil as a bare-metal inventory manager) they are left out; an unknown
+  // answer (API server not reachable yet) registers them, as the release always ships with CAPI.
+  const capi = await capiPresence(manager);
+  if (capi === "absent") log.info("Cluster API is not installed: AnvilCluster and AnvilMachine controllers are off (restart the manager after installing it)");
+  else registerClusterControllers({ manager, concurrency: rt.concurrency });
 
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {

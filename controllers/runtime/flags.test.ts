@@ -20,7 +20,16 @@ describe("runtimeFlagsFrom", () => {
     expect(f).toMatchObject({ qps: 200, burst: 400, concurrency: 16, leaderElect: true, namespace: "metal3" });
   });
 
-  it.each([["--kube-api-qps=0"], ["--kube-api-burst=1.5"], ["--concurrency=-2"], ["--kube-api-qps=fast"]])("refuses %s", (arg) => {
+  it.each([
+    [["--leader-elect"], true],
+    [["--leader-elect=true"], true],
+    [["--leader-elect=false"], false],
+    [[], false],
+  ] as const)("reads leader election from %j as the Deployment writes it", (args, expected) => {
+    expect(runtimeFlagsFrom(args).leaderElect).toBe(expected);
+  });
+
+  it.each([["--kube-api-qps=0"], ["--kube-api-burst=1.5"], ["--concurrency=-2"], ["--kube-api-qps=fast"], ["--leader-elect=yes"]])("refuses %s", (arg) => {
     expect(() => runtimeFlagsFrom([arg])).toThrow(FlagError);
   });
 });

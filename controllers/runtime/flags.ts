@@ -64,12 +64,22 @@ export function runtimeFlagsFrom(argv: readonly string[]): RuntimeFlags {
     qps: num("kube-api-qps", 50, false),
     burst: num("kube-api-burst", 100, true),
     concurrency: num("concurrency", 4, true),
-    leaderElect: values["leader-elect"] === true,
+    leaderElect: boolFlag("leader-elect", values["leader-elect"]),
     leaderElectionNamespace: str("leader-election-namespace", "anvil-system"),
     leaderElectionId: str("leader-election-id", "anvil-manager"),
     metricsBindAddress: str("metrics-bind-address", "127.0.0.1:8080"),
     namespace: str("namespace", ""),
   };
+}
+
+/**
+ * A boolean flag as Deployments write it: bare `--leader-elect`, or
+ * `--leader-elect=true|false` (parseArgs hands the `=value` form over as a string).
+ */
+function boolFlag(name: string, v: string | boolean | (string | boolean)[] | undefined): boolean {
+  if (v === undefined || v === false || v === "false") return false;
+  if (v === true || v === "true") return true;
+  throw new FlagError(`--${name} must be true or false, got ${JSON.stringify(v)}`);
 }
 
 /** Splits `host:port` (IPv6 as `[::1]:8080`); "0" means no server. */
