@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: installs what the demo needs (npm packages, the Debian and
 # Python peers, etcd and kube-apiserver), then runs e2e/demo/main.ts: a local
-# API server, emulated BMCs, Anvil's CRDs and a sample inventory, shown with
-# `kubectl get bmh -o wide`. It ends by itself (DEMO_TIMEOUT, default 300 s).
+# API server, emulated BMCs (sushy-tools) played by simulated firmware and
+# ramdisk agents, Anvil's CRDs, `anvil manager`, and a sample inventory that
+# goes registering → inspecting → available → provisioning → provisioned,
+# shown with `kubectl get bmh -o wide`. It ends by itself (DEMO_TIMEOUT).
 #
 #   DEMO_KEEP=1 make demo     leave it running in the background; prints KUBECONFIG
 #   scripts/demo.sh stop      stop a kept demo
