@@ -46,9 +46,9 @@ function portsIn(text: string): number[] {
 }
 
 describe("make demo", () => {
-  it("runs anvil manager over three emulated hosts, shows them go registering → inspecting → available → provisioning → provisioned, then stops everything", async () => {
-    const env = { ...process.env, DEMO_HOSTS: "3", DEMO_ROUNDS: "2", DEMO_INTERVAL: "1", DEMO_TIMEOUT: "280" };
-    const { stdout } = await run("bash", [demo], { env, timeout: 320_000, maxBuffer: 8 << 20 });
+  it("runs anvil manager over three emulated hosts, shows them go registering → inspecting → available → provisioning → provisioned, then stops everything", { timeout: 480_000 }, async () => {
+    const env = { ...process.env, DEMO_HOSTS: "3", DEMO_ROUNDS: "2", DEMO_INTERVAL: "1", DEMO_TIMEOUT: "420" };
+    const { stdout } = await run("bash", [demo], { env, timeout: 460_000, maxBuffer: 8 << 20 });
     const tables = stdout.split("$ kubectl get bmh -n anvil-demo -o wide\n").slice(1);
     // The manager stage shows a table whenever states change, then the two closing rounds.
     expect(tables.length).toBeGreaterThanOrEqual(2 + 3);
