@@ -87,13 +87,42 @@ async function procFigures(pid: number): Promise<{ peakRssMiB: number; cpuS: num
   return { peakRssMiB: hwm / 1024, cpuS: (Number(fields[11]) + Number(fields[12])) / 100 };
 }
 
-/** What the run started, stopped in reverse on the way out, also on Ctrl-C (peers run in their own process groups). */
+/**
+ * What the run started, stopped in reverse on the way out, also on Ctrl-C
+ * (peers run in their own process groups, so only this process sees it).
+ * `own` registers a stop; after an interrupt it refuses, so a start still in
+ * flight when the signal came is stopped by the run's own `finally`.
+ */
 const stops: (() => Promise<unknown>)[] = [];
+let interrupted = false;
+function own(stop: () => Promise<unknown>): void {
+  stops.push(stop);
+  if (interrupted) throw new Error("interrupted");
+}
 async function stopAll(): Promise<void> {
   for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
 }
+let running: Promise<void> = Promise.resolve();
+/** The run's scratch directory, removed after everything else stopped (a start in flight may still write into it). */
+let scratch: string | undefined;
+const removeScratch = async (): Promise<void> => {
+  if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+};
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => void stopAll().finally(() => process.exit(130)));
+  // `on`, not `once`: tsx relays a terminal's Ctrl-C a second time, and a second signal without a listener would exit before the cleanup ends.
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stdout.write(`${sig}: stopping what the run started\n`);
+    void (async () => {
+      await stopAll();
+      // A start in flight fails once the management cluster is gone and its own cleanup runs (the workload API server stops what it started);
+      // bounded, as one still waiting for a Secret has started nothing and would wait out its own 120 s.
+      await Promise.race([running.catch(() => undefined), sleep(15_000)]);
+      await stopAll();
+      await removeScratch();
+    })().finally(() => process.exit(130));
+  });
 }
 
 const isProvisioned = (m: Machine): boolean => m.status?.initialization?.infrastructureProvisioned === true && (m.spec?.providerID ?? "") !== "";
@@ -102,10 +131,10 @@ async function run(): Promise<void> {
   const load = execFileSync("uptime", { encoding: "utf8" }).trim();
   process.stdout.write(`cluster bench: 1 control-plane + ${N} worker Machines on ${N + 1} fake hosts; load before: ${load}\n`);
   const dir = await mkdtemp(path.join(os.tmpdir(), "anvil-bench-cluster-"));
-  stops.push(() => rm(dir, { recursive: true, force: true }));
+  scratch = dir;
 
   const mgmt: CapiManagement = await startCapiManagement({ dir });
-  stops.push(() => mgmt.stop());
+  own(() => mgmt.stop());
   process.stdout.write(`management cluster ready ${JSON.stringify(mgmt.timings)} ms\n`);
   const kubectl = (args: readonly string[], input?: string) => mgmt.cp.kubectl(args, input === undefined ? {} : { input });
   await kubectl(["create", "namespace", NS]);
@@ -114,17 +143,17 @@ async function run(): Promise<void> {
   const shards: SushyTools[] = [];
   for (let i = 0; i < names.length; i += SHARD) {
     const s = await startSushyTools({ systems: names.slice(i, i + SHARD).map((name) => ({ name })), auth: { username: "admin", password: PASSWORD } });
-    stops.push(() => s.stop());
+    own(() => s.stop());
     shards.push(s);
   }
   const images = http.createServer((_req, res) => void res.writeHead(200, { "Content-Length": IMAGE.length }).end(IMAGE));
   await new Promise<void>((resolve) => images.listen(0, "127.0.0.1", resolve));
-  stops.push(() => new Promise<void>((resolve) => images.close(() => resolve())));
+  own(() => new Promise<void>((resolve) => images.close(() => resolve())));
   const imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/os.img`;
 
   // The same API client budget as bench/fleet.ts, so the two runs' manager figures compare.
   const manager: ManagerProcess = await startManagerProcess({ kubeconfig: mgmt.cp.kubeconfigPath, dir, extraArgs: ["--kube-api-qps=100", "--kube-api-burst=200"] });
-  stops.push(() => manager.stop(10_000));
+  own(() => manager.stop(10_000));
   await manager.leading(60_000);
   const pid = manager.current.child.pid;
   if (pid === undefined) throw new Error("anvil manager has no pid");
@@ -140,7 +169,7 @@ async function run(): Promise<void> {
       progressStepMs: 200,
     }),
   );
-  stops.push(() => Promise.all(sims.map((s) => s.stop())));
+  own(() => Promise.all(sims.map((s) => s.stop())));
 
   const hosts = async (): Promise<Host[]> => (JSON.parse((await kubectl(["get", "bmh", "-n", NS, "-o", "json"])).stdout) as { items: Host[] }).items;
   const machines = async (): Promise<Machine[]> => (JSON.parse((await kubectl(["get", "machines.cluster.x-k8s.io", "-n", NS, "-o", "json"])).stdout) as { items: Machine[] }).items;
@@ -187,7 +216,7 @@ async function run(): Promise<void> {
 
   // The workload API server and the hosts' OS: without them KCP never marks the control plane initialized and workers get no join data.
   const workload = await startWorkloadCluster({ management: mgmt.cp, namespace: NS, clusterName: CLUSTER, port: endpointPort, dir: path.join(dir, "workload") });
-  stops.push(() => workload.stop());
+  own(() => workload.stop());
   const kubelets: SimKubelets = startSimKubelets({
     sim: sims[0]!, // cp-0 is the first system of the first shard; a worker on another shard never runs kubeadm init
     workload,
@@ -197,11 +226,11 @@ async function run(): Promise<void> {
     serviceSubnet: SERVICE_CIDR,
     osBootMs: 1500,
   });
-  stops.push(() => kubelets.stop());
+  own(() => kubelets.stop());
   const moreKubelets = sims.slice(1).map((sim) =>
     startSimKubelets({ sim, workload, kubernetesVersion: K8S_VERSION, controlPlaneEndpoint: `127.0.0.1:${endpointPort}`, podSubnet: POD_CIDR, serviceSubnet: SERVICE_CIDR, osBootMs: 1500 }),
   );
-  stops.push(() => Promise.all(moreKubelets.map((k) => k.stop())));
+  own(() => Promise.all(moreKubelets.map((k) => k.stop())));
 
   const provisionedAt = new Map<string, number>();
   const createdAt = new Map<string, number>();
@@ -259,8 +288,14 @@ async function run(): Promise<void> {
   );
 }
 
-try {
-  await run();
-} finally {
+running = run();
+// After an interrupt the signal handler cleans up and exits; a failure of the run itself (a start the signal cut short, too) must not end the process before that.
+await running.catch((err: unknown) => {
+  if (interrupted) return;
+  process.exitCode = 1;
+  process.stderr.write(`cluster bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+});
+if (!interrupted) {
   await stopAll();
+  await removeScratch();
 }
