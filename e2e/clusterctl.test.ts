@@ -182,13 +182,22 @@ describe("clusterctl init --infrastructure anvil and generate cluster, against t
     expect(got).toBe(want);
   });
 
-  it("keeps the manager's Secret access read-only outside its own namespace", async () => {
-    const can = async (verb: string, ns: string) =>
-      (await cp.kubectl(["auth", "can-i", verb, "secrets", "--as=system:serviceaccount:anvil-system:anvil-manager", "-n", ns]).then(
+  // ADR 0010: the agent-state and config-drive Secrets sit beside their host, in any namespace.
+  it("lets the manager write Secrets beside hosts in any namespace, but never patch them there, run Pods or grant RBAC", async () => {
+    const can = async (verb: string, resource: string, ns: string) =>
+      (await cp.kubectl(["auth", "can-i", verb, resource, "--as=system:serviceaccount:anvil-system:anvil-manager", "-n", ns]).then(
         (r) => r.stdout.trim(),
         () => "no",
       ));
-    expect([await can("get", "default"), await can("create", "default"), await can("create", "anvil-system")]).toEqual(["yes", "no", "yes"]);
+    expect([
+      await can("get", "secrets", "default"),
+      await can("create", "secrets", "default"),
+      await can("delete", "secrets", "default"),
+      await can("patch", "secrets", "default"),
+      await can("patch", "secrets", "anvil-system"),
+      await can("create", "pods", "default"),
+      await can("create", "rolebindings.rbac.authorization.k8s.io", "default"),
+    ]).toEqual(["yes", "yes", "yes", "no", "yes", "no", "no"]);
   });
 
   it("describes the provider for `generate provider --describe`: namespace, variables, image", async () => {
