@@ -13,7 +13,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
-import { startCapiCore, startKubeadmProviders, type CapiCore } from "./framework/capi.js";
+import { resetCapiConversion, startCapiCore, startKubeadmProviders, type CapiCore } from "./framework/capi.js";
 import { ANVIL_VERSION, buildClusterctlRepo, type ClusterctlRepo } from "./framework/clusterctl-repo.js";
 import { controllerManagerArgs, startControlPlane, type ControlPlane } from "./framework/control-plane.js";
 import { capiBinDir, kubeBinDir } from "./framework/peers.js";
@@ -38,21 +38,6 @@ async function startAggregation(cp: ControlPlane): Promise<Supervised> {
     args,
     logFile: path.join(cp.dir, "kcm-aggregation.log"),
   });
-}
-
-/**
- * clusterctl installed CAPI's CRDs converting through an in-cluster Service
- * whose pods never run; the local managers re-point conversion at 127.0.0.1
- * with a server-side apply, which would merge `url` beside `service` (the API
- * server refuses both), so conversion is reset first. No objects exist yet.
- */
-async function resetCapiConversion(cp: ControlPlane): Promise<void> {
-  for (const provider of ["cluster-api", "bootstrap-kubeadm", "control-plane-kubeadm"]) {
-    const { stdout } = await cp.kubectl(["get", "crd", "-l", `cluster.x-k8s.io/provider=${provider}`, "-o", "name"]);
-    for (const crd of stdout.split("\n").filter((l) => l.trim() !== "")) {
-      await cp.kubectl(["patch", crd, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/conversion", value: { strategy: "None" } }])]);
-    }
-  }
 }
 
 interface Obj {

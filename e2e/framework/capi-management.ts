@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { startCapiCore, startKubeadmProviders, type CapiCore } from "./capi.js";
+import { resetCapiConversion, startCapiCore, startKubeadmProviders, type CapiCore } from "./capi.js";
 import { ANVIL_VERSION, buildClusterctlRepo, type ClusterctlRepo } from "./clusterctl-repo.js";
 import { startControlPlane, type ControlPlane } from "./control-plane.js";
 import { capiBinDir } from "./peers.js";
@@ -27,23 +27,6 @@ export interface CapiManagement {
   clusterctl(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<string>;
   /** Stops the managers, then the control plane. Idempotent. */
   stop(): Promise<void>;
-}
-
-const CAPI_PROVIDERS = ["cluster-api", "bootstrap-kubeadm", "control-plane-kubeadm"] as const;
-
-/**
- * clusterctl installed CAPI's CRDs converting through in-cluster Services;
- * the local managers re-point conversion at 127.0.0.1 with a server-side
- * apply, which would merge `url` beside `service` (refused by the API
- * server), so conversion is reset first. No CAPI objects exist yet.
- */
-async function resetCapiConversion(cp: ControlPlane): Promise<void> {
-  for (const provider of CAPI_PROVIDERS) {
-    const { stdout } = await cp.kubectl(["get", "crd", "-l", `cluster.x-k8s.io/provider=${provider}`, "-o", "name"]);
-    for (const crd of stdout.split("\n").filter((l) => l.trim() !== "")) {
-      await cp.kubectl(["patch", crd, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/conversion", value: { strategy: "None" } }])]);
-    }
-  }
 }
 
 export async function startCapiManagement(o: { dir: string; variables?: Readonly<Record<string, string>> }): Promise<CapiManagement> {

@@ -250,3 +250,19 @@ function webhookProbe(component: CapiComponent): Manifest {
       };
   }
 }
+
+/**
+ * clusterctl installed CAPI's CRDs converting through in-cluster Services
+ * whose pods never run here; the local managers re-point conversion at
+ * 127.0.0.1 with a server-side apply, which would merge `url` beside
+ * `service` (the API server refuses both), so conversion is reset first.
+ * Call it before any CAPI object exists.
+ */
+export async function resetCapiConversion(cp: ControlPlane): Promise<void> {
+  for (const provider of ["cluster-api", "bootstrap-kubeadm", "control-plane-kubeadm"]) {
+    const { stdout } = await cp.kubectl(["get", "crd", "-l", `cluster.x-k8s.io/provider=${provider}`, "-o", "name"]);
+    for (const crd of stdout.split("\n").filter((l) => l.trim() !== "")) {
+      await cp.kubectl(["patch", crd, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/conversion", value: { strategy: "None" } }])]);
+    }
+  }
+}
