@@ -6,7 +6,6 @@
  * controller's part (host status) is played by hand.
  */
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AnvilCluster, AnvilMachine, BareMetalHost, BareMetalHostStatus } from "../../api/index.js";
 import { startCapiCore, type CapiCore } from "../../e2e/framework/capi.js";
@@ -26,6 +25,7 @@ import {
 import type { CapiCluster, CapiMachine } from "../cluster/capi-objects.js";
 import type { Secret } from "../machine/data-secrets.js";
 import { registerClusterControllers } from "./index.js";
+import { eventually } from "../../e2e/framework/process.js";
 
 const NS = "default";
 const INFRA = "infrastructure.cluster.x-k8s.io";
@@ -39,19 +39,8 @@ interface MachineSeen extends CapiMachine {
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-    await sleep(200);
-  }
+function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000): Promise<T> {
+  return eventually(what, fn, { timeoutMs: ms, intervalMs: 200 });
 }
 
 const hostStatus = (state: string, extra: Partial<BareMetalHostStatus> = {}): BareMetalHostStatus => ({

@@ -29,25 +29,15 @@ import type { CapiCluster, CapiMachine } from "../cluster/capi-objects.js";
 import { claimHost } from "../machine/claim.js";
 import type { Secret } from "../machine/data-secrets.js";
 import { registerClusterControllers } from "./index.js";
+import { eventually } from "../../e2e/framework/process.js";
 
 const NS = "default";
 const INFRA = "infrastructure.cluster.x-k8s.io";
 const PLANTED_BOOTSTRAP = "#cloud-config\nruncmd: [echo Pl4nted-Bootstrap-T0ken]";
 const IMAGE = { url: "http://images.example/ubuntu.raw", checksum: "0123abcd", checksumType: "sha256" as const, format: "raw" as const };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-    await sleep(100);
-  }
+function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
+  return eventually(what, fn, { timeoutMs: ms, intervalMs: 100 });
 }
 
 const cond = (o: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } } | undefined, type: string) =>

@@ -101,6 +101,26 @@ export async function waitFor(
   throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}: ${String(lastError)}${tail}`);
 }
 
+/**
+ * Polls `probe` until it returns a value other than undefined/false and
+ * returns that value; errors count as "not yet" and the last one is
+ * reported when `timeoutMs` passes.
+ */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, opts: { timeoutMs: number; intervalMs?: number }): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
+    await sleep(opts.intervalMs ?? 100);
+  }
+}
+
 /** Stops a peer (if it started) and removes its scratch directory, even when stopping fails. */
 export async function stopAndRemove(proc: Supervised | undefined, dir: string): Promise<void> {
   try {
