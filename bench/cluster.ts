@@ -25,7 +25,7 @@
  *   npx tsx bench/cluster.ts [--machines 10]
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -44,6 +44,7 @@ import { startSimKubelets, type SimKubelets } from "../e2e/framework/sim-kubelet
 import { startSushyTools, type SushyTools } from "../e2e/framework/sushy-tools.js";
 import { peerVersion } from "../e2e/framework/versions.js";
 import { startWorkloadCluster } from "../e2e/framework/workload-cluster.js";
+import { procFigures, quantile } from "./measure.js";
 
 const { values } = parseArgs({ options: { machines: { type: "string", default: "10" } } });
 const N = Number(values.machines);
@@ -70,21 +71,6 @@ interface Host {
   metadata: { name: string };
   spec: { consumerRef?: { name?: string } };
   status?: { provisioning?: { state?: string }; errorType?: string; operationHistory?: { provision?: { start?: string | null; end?: string | null } } };
-}
-
-const quantile = (xs: readonly number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? Number.NaN;
-};
-
-/** Peak resident set (VmHWM, KiB → MiB) and CPU seconds of a live process (proc(5)). */
-async function procFigures(pid: number): Promise<{ peakRssMiB: number; cpuS: number }> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // After the parenthesised comm, utime and stime are fields 14 and 15 (indices 11 and 12 here).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { peakRssMiB: hwm / 1024, cpuS: (Number(fields[11]) + Number(fields[12])) / 100 };
 }
 
 /**

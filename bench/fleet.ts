@@ -18,7 +18,7 @@
  *
  *   npx tsx bench/fleet.ts [--hosts 50] [--hosts 100,500,1000] [--provisioning-limit 20]
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { createHash, randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -33,6 +33,7 @@ import { startManagerProcess, type ManagerProcess } from "../e2e/framework/manag
 import { REPO_ROOT } from "../e2e/framework/peers.js";
 import { startSimAgent, type SimAgent } from "../e2e/framework/sim-agent.js";
 import { startSushyTools, type SushyTools } from "../e2e/framework/sushy-tools.js";
+import { procFigures, quantile } from "./measure.js";
 
 const { values } = parseArgs({ options: { hosts: { type: "string", default: "50" }, "provisioning-limit": { type: "string", default: "20" } } });
 const SIZES = (values.hosts ?? "50").split(",").map((s) => Number(s.trim()));
@@ -52,22 +53,6 @@ interface Row {
   readonly peakRssMiB: number;
   readonly cpuS: number;
   readonly deploysOk: number;
-}
-
-const quantile = (xs: readonly number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? Number.NaN;
-};
-
-/** Peak resident set (VmHWM, KiB → MiB) and CPU seconds of a live process (proc(5)). */
-async function procFigures(pid: number): Promise<{ peakRssMiB: number; cpuS: number }> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // Fields after the parenthesised comm: state is field 3; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return { peakRssMiB: hwm / 1024, cpuS: ticks / 100 };
 }
 
 /** What the running size started, stopped in reverse on the way out (also on Ctrl-C: peers run in their own process groups). */
