@@ -26,6 +26,7 @@ import type { CapiCluster, CapiMachine } from "../cluster/capi-objects.js";
 import type { Secret } from "../machine/data-secrets.js";
 import { registerClusterControllers } from "./index.js";
 import { eventually } from "../../e2e/framework/process.js";
+import { hostStatus } from "./host-status.fixture.js";
 
 const NS = "default";
 const INFRA = "infrastructure.cluster.x-k8s.io";
@@ -42,15 +43,6 @@ interface MachineSeen extends CapiMachine {
 function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000): Promise<T> {
   return eventually(what, fn, { timeoutMs: ms, intervalMs: 200 });
 }
-
-const hostStatus = (state: string, extra: Partial<BareMetalHostStatus> = {}): BareMetalHostStatus => ({
-  operationalStatus: "OK",
-  errorMessage: "",
-  errorCount: 0,
-  poweredOn: false,
-  provisioning: { ID: "", state },
-  ...extra,
-});
 
 describe("Anvil's cluster and machine controllers with the real CAPI core manager", () => {
   let cp: ControlPlane;

@@ -30,6 +30,7 @@ import { claimHost } from "../machine/claim.js";
 import type { Secret } from "../machine/data-secrets.js";
 import { registerClusterControllers } from "./index.js";
 import { eventually } from "../../e2e/framework/process.js";
+import { hostStatus } from "./host-status.fixture.js";
 
 const NS = "default";
 const INFRA = "infrastructure.cluster.x-k8s.io";
@@ -42,15 +43,6 @@ function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | u
 
 const cond = (o: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } } | undefined, type: string) =>
   o?.status?.conditions?.find((c) => c.type === type);
-
-const hostStatus = (state: string, extra: Partial<BareMetalHostStatus> = {}): BareMetalHostStatus => ({
-  operationalStatus: "OK",
-  errorMessage: "",
-  errorCount: 0,
-  poweredOn: false,
-  provisioning: { ID: "", state },
-  ...extra,
-});
 
 describe("AnvilCluster and AnvilMachine controllers against a real API server with CAPI's CRDs", () => {
   let cp: ControlPlane;
