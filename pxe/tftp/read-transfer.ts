@@ -24,6 +24,12 @@ export interface ReadTransferOptions {
   readonly oack: ReadonlyMap<string, string>;
   /** Retransmissions of one window (or OACK) before giving up. */
   readonly maxRetries: number;
+  /**
+   * Least wait before the OACK is sent again. Clients repeat their own ACK 0
+   * (or RRQ) on their timer, and atftp aborts a transfer on a second OACK, so
+   * the server repeats it only after the clients' usual 5 s timer had its turn.
+   */
+  readonly oackPatienceMs: number;
   readonly metrics: TftpMetrics;
   readonly onDone: (outcome: TransferOutcome, detail?: string) => void;
 }
@@ -151,7 +157,8 @@ export class ReadTransfer {
    */
   private arm(): void {
     const base = this.opts.params.timeoutMs;
-    const interval = Math.min(base * 2 ** this.retries, Math.max(base, MAX_BACKOFF_MS));
+    const backoff = Math.min(base * 2 ** this.retries, Math.max(base, MAX_BACKOFF_MS));
+    const interval = this.awaitingOackAck ? Math.max(backoff, this.opts.oackPatienceMs) : backoff;
     // One timer per transfer, restarted in place: a window is sent per ACK, and a new timer object each time is measurable churn.
     if (this.timer !== undefined && this.timerInterval === interval) {
       this.timer.refresh();

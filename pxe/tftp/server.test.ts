@@ -31,7 +31,7 @@ beforeAll(async () => {
   // 8-byte blocks make 65,536+ blocks cheap: the wire block number wraps to 0.
   make("rollover", 8 * 70_000 + 3);
   make("large", 5 * 1024 * 1024 + 17);
-  server = new TftpServer({ address: "127.0.0.1", port: 0, root: dir, cacheMaxFileBytes: 1024 * 1024, limits: { defaultTimeoutMs: 200 }, maxRetries: 3 });
+  server = new TftpServer({ address: "127.0.0.1", port: 0, root: dir, cacheMaxFileBytes: 1024 * 1024, limits: { defaultTimeoutMs: 200 }, maxRetries: 3, oackPatienceMs: 500 });
   ({ port } = await server.listen());
 });
 afterAll(async () => {
@@ -178,10 +178,15 @@ describe("EDK2's abort after OACK", () => {
     const c = await RawTftpClient.open();
     try {
       c.send(encodeRequest(Opcode.RRQ, "small", "octet", new Map([["blksize", "1024"]])), port);
-      let oacks = 0;
-      while (await c.next(2500)) oacks++;
-      // the OACK, its 3 retransmissions (200, 400, 800 ms apart: RFC 1123 §4.2.3.2 backoff), then a final ERROR
-      expect(oacks).toBe(5);
+      const arrivals: number[] = [];
+      while (await c.next(2500)) arrivals.push(Date.now());
+      // the OACK, its 3 retransmissions, then a final ERROR
+      expect(arrivals).toHaveLength(5);
+      // The first repeat waits out the clients' own timer (500 ms here, not the 200 ms timeout):
+      // atftp aborts on a second OACK, so the client's repeated ACK 0 must get its chance first.
+      expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(480);
+      // then RFC 1123 §4.2.3.2 backoff: 200 ms doubled twice is 800 ms
+      expect(arrivals[3]! - arrivals[2]!).toBeGreaterThanOrEqual(780);
     } finally {
       await c.close();
     }

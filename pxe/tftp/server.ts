@@ -28,6 +28,14 @@ export interface TftpServerOptions extends FileResolverOptions {
   readonly limits?: Partial<NegotiationLimits>;
   /** Retransmissions of one window before a transfer is abandoned. @default 5 */
   readonly maxRetries?: number;
+  /**
+   * Least wait before an unacknowledged OACK is repeated. atftp ends a transfer
+   * when a second OACK arrives (its tftp_file.c counts them), and every client
+   * we test against repeats its ACK 0 or RRQ on its own timer (atftp's is
+   * 5 s), so repeating the OACK sooner can only harm.
+   * @default 6000
+   */
+  readonly oackPatienceMs?: number;
   /** Concurrent transfers; further requests get ERROR 0 "Server busy". @default 1024 */
   readonly maxTransfers?: number;
   /** Files up to this size are kept in memory. @default 4 MiB */
@@ -156,6 +164,7 @@ export class TftpServer {
       params,
       oack,
       maxRetries: this.opts.maxRetries ?? 5,
+      oackPatienceMs: this.opts.oackPatienceMs ?? 6000,
       metrics: this.metrics,
       onDone: (outcome, detail) => {
         this.transfers.delete(key);
