@@ -10,7 +10,7 @@ PKGS=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-daemon-system python3-libvirt
   ipmitool openipmi
   dnsmasq-base tftpd-hpa kea-admin kea-dhcp4-server
-  python3-venv mtools fdisk syslinux syslinux-common
+  python3-venv mtools fdisk syslinux syslinux-common syslinux-efi
 )
 missing() {
   local p
