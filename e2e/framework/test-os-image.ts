@@ -3,7 +3,9 @@
  * scripts/build-test-os-image.sh: syslinux boots Debian's kernel and a
  * busybox initramfs whose /init (test-os/init.sh) mounts the `config-2`
  * drive, and POSTs `userdata_sha256`, `uuid` (from meta_data.json) and
- * `device` to the URL on the user data's `#anvil-report-url: <url>` line,
+ * `device`, `hostname` and `providerid` (meta-data's `local-hostname` and
+ * `providerid`) to the URL on the user data's `#anvil-report-url: <url>` line
+ * (indented or not),
  * then powers off. Proves "the host booted from its disk and read its
  * config drive". Cached under $HOME/.cache/anvil by input hash.
  */
@@ -33,9 +35,13 @@ export interface TestOsReport {
   readonly userdataSha256: string;
   readonly uuid: string;
   readonly device: string;
+  /** meta_data.json's `local-hostname` ("" when absent). */
+  readonly hostname: string;
+  /** meta_data.json's `providerid` (CAPI machines; "" when absent). */
+  readonly providerid: string;
 }
 
 export function parseTestOsReport(body: string): TestOsReport {
   const f = new URLSearchParams(body);
-  return { userdataSha256: f.get("userdata_sha256") ?? "", uuid: f.get("uuid") ?? "", device: f.get("device") ?? "" };
+  return { userdataSha256: f.get("userdata_sha256") ?? "", uuid: f.get("uuid") ?? "", device: f.get("device") ?? "", hostname: f.get("hostname") ?? "", providerid: f.get("providerid") ?? "" };
 }

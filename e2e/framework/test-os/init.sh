@@ -33,8 +33,14 @@ if [ -z "$found" ]; then
 fi
 say "config drive on $found"
 sum=$(sha256sum /cd/openstack/latest/user_data | cut -d' ' -f1)
-url=$(sed -n 's/^#anvil-report-url: *//p' /cd/openstack/latest/user_data | head -n1)
-uuid=$(sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' /cd/openstack/latest/meta_data.json)
+# The marker may be indented: in CAPI bootstrap data it is a line of a
+# write_files entry's `content: |` block (e2e/capi-vm.test.ts).
+url=$(sed -n 's/^ *#anvil-report-url: *//p' /cd/openstack/latest/user_data | head -n1)
+md=/cd/openstack/latest/meta_data.json
+uuid=$(sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' $md)
+# What cloud-init would hand kubeadm: the Node's name and the kubelet's --provider-id.
+hostname=$(sed -n 's/.*"local-hostname": *"\([^"]*\)".*/\1/p' $md)
+providerid=$(sed -n 's/.*"providerid": *"\([^"]*\)".*/\1/p' $md)
 
 for d in /sys/class/net/*; do
   n=${d##*/}
@@ -44,7 +50,7 @@ for d in /sys/class/net/*; do
 done
 if [ -n "$url" ]; then
   # Debian's busybox-static wget segfaults on -T: bound it with timeout.
-  timeout 20 wget -q -O /dev/null --post-data "userdata_sha256=$sum&uuid=$uuid&device=$found" "$url" && say "reported" || say "report failed"
+  timeout 20 wget -q -O /dev/null --post-data "userdata_sha256=$sum&uuid=$uuid&device=$found&hostname=$hostname&providerid=$providerid" "$url" && say "reported" || say "report failed"
 fi
 umount /cd
 poweroff -f
