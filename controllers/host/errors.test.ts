@@ -96,6 +96,19 @@ const cases: FaultCase[] = [
     endState: S.Provisioned,
   },
   {
+    name: "a deploy whose user-data Secret is missing is a provisioning error naming it, and deploys once the Secret appears",
+    before: (w) => w.runTo(S.Available),
+    inject: (w) => {
+      w.deployInputsProblem = 'user data Secret "lab/node-0-user-data" not found';
+      w.edit((h) => (h.spec.image = { ...IMAGE }));
+    },
+    inState: S.Provisioning,
+    errorType: ErrorType.Provisioning,
+    message: /deploy: user data Secret "lab\/node-0-user-data" not found/,
+    fix: (w) => (w.deployInputsProblem = undefined),
+    endState: S.Provisioned,
+  },
+  {
     name: "a failed wipe while deprovisioning is a provisioning error that clears on a retry",
     before: async (w) => {
       await provisioned(w);
@@ -139,6 +152,21 @@ describe("errors are not states", () => {
     expect(w.host.status?.errorType).toBeUndefined();
     expect(w.host.status?.errorMessage).toBe("");
     if (c.endState === S.Provisioned && c.inState === S.Provisioned) expect(w.provisioner.startedOf("deploy")).toBe(deploysBefore);
+  });
+
+  it("boots no ramdisk for a deploy while its user-data Secret is missing, and leaves a running deploy alone", async () => {
+    const w = new HostWorld();
+    await w.runTo(S.Available);
+    w.deployInputsProblem = 'user data Secret "lab/ud" not found';
+    w.edit((h) => (h.spec.image = { ...IMAGE }));
+    await w.runTo("error", 20, (x) => x.host.status?.operationalStatus === OperationalStatus.Error);
+    expect(w.provisioner.startedOf("deploy")).toBe(0);
+    w.deployInputsProblem = undefined;
+    await w.runTo("deploy started", 40, (x) => x.provisioner.startedOf("deploy") === 1);
+    // The Secret vanishes while the agent works: the deploy it already has goes on.
+    w.deployInputsProblem = 'user data Secret "lab/ud" not found';
+    await w.runTo(S.Provisioned, 40, (x) => x.state === S.Provisioned);
+    expect(w.provisioner.startedOf("deploy")).toBe(1);
   });
 
   it("counts a failed deploy in provisioningFailCount and retries it as a new attempt", async () => {

@@ -77,6 +77,12 @@ export interface HostScope {
   /** `namespace/name`, the key the limiter and logs use. */
   readonly hostKey: string;
   readonly timing: HostTiming;
+  /**
+   * Why a deploy's config drive cannot be built now (a user-data, meta-data or
+   * network-data Secret the host names is missing or unreadable), or undefined
+   * when it can. Names the Secret, never a value from it.
+   */
+  readonly deployInputsProblem?: string;
 }
 
 export interface HostTiming {

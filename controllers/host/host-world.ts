@@ -27,6 +27,8 @@ export class HostWorld {
   /** When false, the world hands the machine no BMC client (the caller failed to connect). */
   bmcUsable = true;
   capacity = true;
+  /** What the Kubernetes side would report about the deploy's Secrets (e.g. a missing user-data Secret). */
+  deployInputsProblem: string | undefined = undefined;
   nowMs = Date.parse("2025-01-01T00:00:00Z");
   readonly results: HostReconcileResult[] = [];
   readonly events: HostEvent[] = [];
@@ -71,6 +73,7 @@ export class HostWorld {
       provisioner: this.provisioner,
       hostKey: `${host.metadata.namespace ?? ""}/${host.metadata.name ?? ""}`,
       timing: DEFAULT_TIMING,
+      ...(this.deployInputsProblem !== undefined ? { deployInputsProblem: this.deployInputsProblem } : {}),
     };
   }
 

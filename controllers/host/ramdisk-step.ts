@@ -20,7 +20,12 @@ export type RamdiskStep =
 /** Agent messages come from the ramdisk; keep them to one short line. */
 const MAX_AGENT_MESSAGE = 300;
 
-export async function runRamdiskJob(scope: HostScope, draft: StatusDraft, job: RamdiskJob, errorType: ErrorType): Promise<RamdiskStep> {
+/**
+ * `blocker`: why the ramdisk must not be booted for this job yet (a deploy whose
+ * user-data Secret is missing). It fails the step only before the boot: an agent
+ * already at work, or a job already done, is left to finish.
+ */
+export async function runRamdiskJob(scope: HostScope, draft: StatusDraft, job: RamdiskJob, errorType: ErrorType, blocker?: string): Promise<RamdiskStep> {
   const now = scope.clock.now();
   const status = await attempt(() => scope.provisioner.agentStatus(job));
   if (!status.ok) return { done: false, result: failed(errorType, `${job.purpose}: the agent's status could not be read`) };
@@ -45,6 +50,11 @@ export async function runRamdiskJob(scope: HostScope, draft: StatusDraft, job: R
       return { done: false, result: JSON.stringify(draft.conditions) === before ? cont(scope.timing.pollMs) : update(scope.timing.pollMs) };
     }
     case "not-started":
+      if (blocker !== undefined) {
+        // Booting now would leave the agent waiting for inputs until the boot timeout, with no word in the status.
+        setProgress(draft, ProgressReason.Idle, "", now);
+        return { done: false, result: failed(errorType, `${job.purpose}: ${blocker}; the ramdisk is booted once it is there`) };
+      }
       return { done: false, result: await bootRamdisk(scope, draft, job, errorType, now) };
   }
 }

@@ -23,7 +23,7 @@ export function deployJob(draft: StatusDraft, image: Image | undefined): Ramdisk
 
 export async function handleProvisioning(scope: HostScope, draft: StatusDraft): Promise<ActionResult> {
   if (!sameImage(scope.host.spec.image, draft.provisioning.image)) return complete(ProvisioningState.Deprovisioning);
-  const step = await runRamdiskJob(scope, draft, deployJob(draft, scope.host.spec.image), ErrorType.Provisioning);
+  const step = await runRamdiskJob(scope, draft, deployJob(draft, scope.host.spec.image), ErrorType.Provisioning, scope.deployInputsProblem);
   if (!step.done) {
     if (step.result.kind === "failed") draft.provisioningFailCount = (draft.provisioningFailCount ?? 0) + 1;
     return step.result;
