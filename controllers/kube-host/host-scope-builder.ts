@@ -9,6 +9,7 @@ import type { Clock, HostScope, HostTiming, ProvisioningLimiter } from "../host/
 import { keyOf, type Informer } from "../runtime/index.js";
 import type { AgentStateStore } from "./agent-state-store.js";
 import type { BmcConnections } from "./bmc-connections.js";
+import { configDriveFor } from "./config-drive.js";
 import { readCredentials } from "./credentials.js";
 import { kubeProvisioner } from "./kube-provisioner.js";
 import type { Secret } from "./secret.js";
@@ -40,6 +41,8 @@ export async function buildHostScope(host: BareMetalHost, d: ScopeDeps, signal?:
   } else {
     await d.bmcs.forget(key);
   }
+  // A deploy waits for its user-data/meta-data/network-data Secrets; the state machine says so in the status.
+  const drive = host.spec.image !== undefined ? configDriveFor(host, (k) => d.secrets.get(k)) : undefined;
   return {
     host,
     bmc,
@@ -49,5 +52,6 @@ export async function buildHostScope(host: BareMetalHost, d: ScopeDeps, signal?:
     provisioner: kubeProvisioner(d.store, host, signal),
     hostKey: key,
     timing: d.timing,
+    ...(drive?.ok === false ? { deployInputsProblem: drive.reason } : {}),
   };
 }
