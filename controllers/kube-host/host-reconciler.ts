@@ -22,6 +22,7 @@ import {
   updateObject,
   type EventRecorder,
   type Logger,
+  type ReconcileContext,
   type ReconcileOutcome,
   type Reconciler,
   type ResourceClient,
@@ -31,6 +32,7 @@ import type { BmcConnections } from "./bmc-connections.js";
 import type { FreshCache } from "./fresh-cache.js";
 import { deleteHardwareData, syncHardwareData } from "./hardware-data.js";
 import { buildHostScope, type ScopeDeps } from "./host-scope-builder.js";
+import { handleMove } from "./status-annotation.js";
 
 export interface HostReconcilerDeps extends ScopeDeps {
   readonly hostClient: ResourceClient<BareMetalHost>;
@@ -44,14 +46,16 @@ export interface HostReconcilerDeps extends ScopeDeps {
 }
 
 export function hostReconciler(d: HostReconcilerDeps): Reconciler {
-  return async (key, signal) => {
+  return async (key, signal, ctx) => {
     const host = d.hosts.get(key);
     if (host === undefined) {
       await d.bmcs.forget(key);
       return { kind: "done" };
     }
     try {
-      return await reconcileOne(d, key, host, signal);
+      // clusterctl move (ADR 0018): a paused host gets its status saved; one moving away is left alone.
+      if (await handleMove(d.hostClient, host, (h) => d.hosts.wrote(h), signal)) return { kind: "done" };
+      return await reconcileOne(d, key, host, signal, ctx);
     } catch (err) {
       // Our copy may be what lost the race; read the API server's next time.
       d.hosts.forget(key);
@@ -61,8 +65,8 @@ export function hostReconciler(d: HostReconcilerDeps): Reconciler {
   };
 }
 
-async function reconcileOne(d: HostReconcilerDeps, key: string, host: BareMetalHost, signal: AbortSignal): Promise<ReconcileOutcome> {
-  const scope = await buildHostScope(host, d, signal);
+async function reconcileOne(d: HostReconcilerDeps, key: string, host: BareMetalHost, signal: AbortSignal, ctx: ReconcileContext | undefined): Promise<ReconcileOutcome> {
+  const scope = await buildHostScope(host, d, signal, ctx);
   const result = await reconcileHost(scope);
   const opts = { signal };
   let obj = host;
