@@ -42,13 +42,13 @@ export const CapiAnnotation = {
   /**
    * clusterctl move waits (about 2 min, then gives up) while an object of the
    * moved graph carries it; Anvil keeps it on an AnvilMachine until its host
-   * is paused with its status saved (ADR 0018).
+   * is paused with its status saved (ADR 0019).
    */
   BlockMove: "clusterctl.cluster.x-k8s.io/block-move",
   /**
    * clusterctl move sets it (replacing every other annotation) on each source
    * object right before deleting it: the object lives on in the target
-   * cluster, so nothing outside the API may be cleaned up (ADR 0018).
+   * cluster, so nothing outside the API may be cleaned up (ADR 0019).
    */
   DeleteForMove: "clusterctl.cluster.x-k8s.io/delete-for-move",
   /** On an AnvilMachine: `<namespace>/<name>` of the BareMetalHost it claimed. */

@@ -53,7 +53,7 @@ export function hostReconciler(d: HostReconcilerDeps): Reconciler {
       return { kind: "done" };
     }
     try {
-      // clusterctl move (ADR 0018): a paused host gets its status saved; one moving away is left alone.
+      // clusterctl move (ADR 0019): a paused host gets its status saved; one moving away is left alone.
       if (await handleMove(d.hostClient, host, (h) => d.hosts.wrote(h), signal)) return { kind: "done" };
       return await reconcileOne(d, key, host, signal, ctx);
     } catch (err) {

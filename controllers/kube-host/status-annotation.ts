@@ -1,5 +1,5 @@
 /**
- * What the host controller does for `clusterctl move` (ADR 0018), before the
+ * What the host controller does for `clusterctl move` (ADR 0019), before the
  * state machine is asked anything:
  *
  * - A host carrying clusterctl's `delete-for-move` annotation is being deleted
