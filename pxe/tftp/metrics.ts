@@ -14,8 +14,6 @@ export interface TftpMetrics {
   transfersTimedOut: number;
   transfersActive: number;
   retransmits: number;
-  /** Packets from a stranger on a transfer's port, answered with ERROR 5 (RFC 1350 §4). */
-  unknownTidPackets: number;
   dataPacketsSent: number;
   bytesSent: number;
 }
@@ -33,7 +31,6 @@ export function newTftpMetrics(): TftpMetrics {
     transfersTimedOut: 0,
     transfersActive: 0,
     retransmits: 0,
-    unknownTidPackets: 0,
     dataPacketsSent: 0,
     bytesSent: 0,
   };

@@ -1,10 +1,12 @@
 /**
  * One read transfer on its own UDP port (RFC 1350 §4: each side picks a
- * transfer identifier; the server's is this socket's port). Sends an OACK
+ * transfer identifier; the server's is this socket's port). The socket is
+ * connected to the client's TID (ADR 0020): the kernel then delivers only the
+ * client's packets and every send skips the per-call address handling. Sends an OACK
  * when options were accepted (RFC 2347 §4), then windows of DATA blocks
  * (RFC 7440), retransmitting on timeout with a bounded retry budget.
  */
-import type { Socket, RemoteInfo } from "node:dgram";
+import type { Socket } from "node:dgram";
 import type { BlockSource } from "./block-source.js";
 import { ackedBlock, blockCount } from "./block-window.js";
 import type { TftpMetrics } from "./metrics.js";
@@ -16,6 +18,7 @@ const MAX_BACKOFF_MS = 10_000;
 export type TransferOutcome = "completed" | "aborted" | "timed-out" | "cancelled" | "failed";
 
 export interface ReadTransferOptions {
+  /** Bound and connected to `peer` before `start()` (ADR 0020). */
   readonly socket: Socket;
   readonly peer: { readonly address: string; readonly port: number };
   readonly filename: string;
@@ -59,8 +62,12 @@ export class ReadTransfer {
     this.peer = opts.peer;
     this.lastBlock = blockCount(opts.source.size, opts.params.blockSize);
     this.awaitingOackAck = opts.oack.size > 0;
-    opts.socket.on("message", (msg, rinfo) => this.onMessage(msg, rinfo));
-    opts.socket.on("error", (err) => this.finish("failed", err.message));
+    opts.socket.on("message", (msg) => this.onMessage(msg));
+    opts.socket.on("error", (err: NodeJS.ErrnoException) => {
+      // A connected UDP socket reports the client's ICMP port unreachable as ECONNREFUSED: the client is gone.
+      if (err.code === "ECONNREFUSED") this.finish("aborted", "client port unreachable");
+      else this.finish("failed", err.message);
+    });
   }
 
   get waitingForOackAck(): boolean {
@@ -81,8 +88,13 @@ export class ReadTransfer {
     this.finish("cancelled", detail);
   }
 
+  /** Ends the transfer before it started (its socket could not be set up). */
+  fail(detail: string): void {
+    this.finish("failed", detail);
+  }
+
   private send(buf: Buffer): void {
-    this.opts.socket.send(buf, this.peer.port, this.peer.address);
+    this.opts.socket.send(buf);
   }
 
   private sendOack(): void {
@@ -90,14 +102,13 @@ export class ReadTransfer {
     this.arm();
   }
 
-  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+  /**
+   * Only the client's packets arrive here: the socket is connected to its TID,
+   * so the kernel answers a stranger (RFC 1350 §4's wrong TID) with ICMP port
+   * unreachable instead of our ERROR 5, and the transfer is never disturbed (ADR 0020).
+   */
+  private onMessage(msg: Buffer): void {
     if (this.finished) return;
-    if (rinfo.address !== this.peer.address || rinfo.port !== this.peer.port) {
-      // RFC 1350 §4: a packet from a wrong TID gets ERROR 5 sent to its source; the transfer goes on.
-      this.opts.metrics.unknownTidPackets++;
-      this.opts.socket.send(encodeError(TftpErrorCode.UnknownTransferId, "Unknown transfer ID"), rinfo.port, rinfo.address);
-      return;
-    }
     // The hot path, one per window: a well-formed ACK (RFC 1350 §5, exactly 4 bytes) skips the general decoder.
     if (msg.length === 4 && msg.readUInt16BE(0) === Opcode.ACK) {
       this.onAck(msg.readUInt16BE(2));
@@ -230,7 +241,7 @@ export class ReadTransfer {
 
   /** One DATA packet, sent as header + a view of the payload (no copy of the block). */
   private sendData(block: number, data: Buffer): void {
-    this.opts.socket.send([dataHeader(block), data], this.peer.port, this.peer.address);
+    this.opts.socket.send([dataHeader(block), data]);
     this.opts.metrics.dataPacketsSent++;
     this.opts.metrics.bytesSent += data.length;
     if (block > this.sent) this.sent = block;
@@ -250,9 +261,9 @@ export class ReadTransfer {
       }
     };
     if (outcome === "timed-out" || outcome === "failed") {
-      // dgram sends are asynchronous (address lookup): close only once the last word is out.
+      // Close only once the last word is out (a send the kernel could not take at once is queued).
       try {
-        this.opts.socket.send(encodeError(TftpErrorCode.NotDefined, outcome === "timed-out" ? "Transfer timed out" : "Read error"), this.peer.port, this.peer.address, close);
+        this.opts.socket.send(encodeError(TftpErrorCode.NotDefined, outcome === "timed-out" ? "Transfer timed out" : "Read error"), close);
       } catch {
         close();
       }

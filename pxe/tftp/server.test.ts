@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import dgram from "node:dgram";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -114,17 +115,23 @@ describe("TftpServer refusals and strangers", () => {
     }
   });
 
-  it("sends ERROR 5 to a stranger on a transfer's port and finishes the transfer anyway", async () => {
+  it("refuses a stranger on a transfer's port at the kernel (ICMP port unreachable, ADR 0020) and finishes the transfer anyway", async () => {
     const c = await RawTftpClient.open();
-    const stranger = await RawTftpClient.open();
+    // Connected, so the kernel hands this socket the ICMP answer as ECONNREFUSED; an unconnected one never hears of it.
+    const stranger = dgram.createSocket("udp4");
+    const heard: Buffer[] = [];
+    stranger.on("message", (m) => heard.push(m));
     try {
       c.send(encodeRequest(Opcode.RRQ, "small", "octet"), port);
       const d1 = await c.next();
       expect(d1?.packet?.op).toBe(Opcode.DATA);
       const tid = d1!.from.port;
-      stranger.send(encodeAck(1), tid);
-      const e = await stranger.next();
-      expect(e?.packet?.op === Opcode.ERROR && e.packet.code).toBe(TftpErrorCode.UnknownTransferId);
+      const refused = new Promise<NodeJS.ErrnoException>((resolve) => stranger.once("error", resolve));
+      await new Promise<void>((resolve) => stranger.connect(tid, "127.0.0.1", () => resolve()));
+      stranger.send(encodeAck(1));
+      const err = await Promise.race([refused, sleep(5000).then(() => undefined)]);
+      expect(err?.code).toBe("ECONNREFUSED");
+      expect(heard).toHaveLength(0);
       const blocks: Buffer[] = [d1!.packet!.op === Opcode.DATA ? d1!.packet!.data : Buffer.alloc(0)];
       for (let b = 1; ; b++) {
         c.send(encodeAck(b), tid);
@@ -139,8 +146,24 @@ describe("TftpServer refusals and strangers", () => {
       expect(sha(Buffer.concat(blocks))).toBe(sha(files.get("small")!));
     } finally {
       await c.close();
-      await stranger.close();
+      await new Promise<void>((resolve) => stranger.close(() => resolve()));
     }
+  });
+
+  it("ends a transfer as aborted when its client's port is gone (ICMP port unreachable on the connected socket)", async () => {
+    await settled();
+    const before = { aborted: server.metrics.transfersAborted, timedOut: server.metrics.transfersTimedOut };
+    const c = await RawTftpClient.open();
+    c.send(encodeRequest(Opcode.RRQ, "small", "octet"), port);
+    const d1 = await c.next();
+    expect(d1?.packet?.op).toBe(Opcode.DATA);
+    await c.close();
+    // The first retransmission (200 ms timeout here) meets the closed port; the retry budget would take seconds.
+    for (let i = 0; i < 100 && server.metrics.transfersAborted === before.aborted; i++) await sleep(50);
+    expect(server.metrics.transfersAborted).toBe(before.aborted + 1);
+    expect(server.metrics.transfersTimedOut).toBe(before.timedOut);
+    await settled();
+    expect(server.activeTransfers).toBe(0);
   });
 });
 

@@ -177,8 +177,14 @@ export class TftpServer {
     this.metrics.transfersStarted++;
     this.metrics.transfersActive = this.transfers.size;
     this.opts.log?.({ event: "transfer-start", client: key, file: req.filename, options: Object.fromEntries(oack) });
-    // RFC 1350 §4: the server's TID is a new port on the address the request reached.
-    socket.bind(0, this.socket.address().address, () => transfer.start());
+    // RFC 1350 §4: the server's TID is a new port on the address the request reached,
+    // connected to the client's TID (ADR 0020), as tftpd-hpa does.
+    socket.bind(0, this.socket.address().address, () => {
+      socket.connect(rinfo.port, rinfo.address, (err?: Error) => {
+        if (err) transfer.fail(`connect: ${err.message}`);
+        else transfer.start();
+      });
+    });
   }
 
   /**
