@@ -86,6 +86,8 @@ export function clusterReconciler(d: ClusterReconcilerDeps): Reconciler {
   }
 
   function remove(ac: AnvilCluster): ReconcileOutcome {
+    // Deleted from this management cluster by clusterctl move (ADR 0019): its machines live on in the target.
+    if (CapiAnnotation.DeleteForMove in (ac.metadata.annotations ?? {})) return { kind: "done" };
     // Machines release their hosts on deletion; the cluster's finalizer
     // outlives them so `clusterctl move` and deletion keep their order.
     const name = capiOwnerName(ac, "Cluster") ?? ac.metadata.labels?.[Label.ClusterName];

@@ -9,6 +9,7 @@
  */
 import { Label, type BareMetalHost } from "../../api/index.js";
 import { isConflict, type ResourceClient } from "../runtime/index.js";
+import { setOwner } from "./host-owner.js";
 import { chooseHost, consumerRefOf, type Claimant } from "./select-host.js";
 
 export interface ClaimOptions {
@@ -47,6 +48,8 @@ export async function claimHost(o: ClaimOptions): Promise<ClaimResult> {
       },
       spec: { ...h.spec, consumerRef: consumerRefOf(o.claimant) },
     };
+    // The claimed host joins the machine's object graph (clusterctl move, ADR 0019).
+    setOwner(next, o.claimant);
     try {
       const stored = await o.hosts.update(next, o.signal);
       return { kind: "claimed", host: stored, alreadyOwned: false, inFailureDomain: choice.inFailureDomain };

@@ -6,7 +6,8 @@
  * rest.
  */
 import { HostAnnotation, Label, type BareMetalHost, type Image, type SecretReference } from "../../api/index.js";
-import { isConsumedBy, type Claimant } from "./select-host.js";
+import { dropOwner } from "./host-owner.js";
+import { isConsumedBy, rebind, type Claimant } from "./select-host.js";
 
 /** Our value in the host's paused annotation, so a person's own pause is never lifted by us. */
 export const PAUSED_BY_ANVIL = "infrastructure.cluster.x-k8s.io/anvil";
@@ -32,6 +33,7 @@ function assertOurs(h: BareMetalHost, c: Claimant): void {
 /** Gives the claimed host what it needs to provision; throws HostLostError if the claim is gone. */
 export function applyPayload(h: BareMetalHost, c: Claimant, p: HostPayload): void {
   assertOurs(h, c);
+  rebind(h, c);
   h.spec.image = { ...p.image };
   h.spec.online = true;
   h.spec.userData = { ...p.userData };
@@ -59,6 +61,7 @@ export function clearPayload(h: BareMetalHost, c: Claimant): void {
 export function dropClaim(h: BareMetalHost, c: Claimant): void {
   if (!isConsumedBy(h, c)) return;
   delete h.spec.consumerRef;
+  dropOwner(h, c);
   if (h.metadata.labels) {
     const { [Label.ClusterName]: _gone, ...rest } = h.metadata.labels;
     h.metadata.labels = rest;

@@ -10,6 +10,7 @@
  * deprovision, then drops the claim; only then does the finalizer go.
  */
 import {
+  CapiAnnotation,
   ConditionReason,
   ConditionType,
   Finalizer,
@@ -39,7 +40,8 @@ import { addressesOf, holdsImage, hostProgress } from "./host-progress.js";
 import { applyPayload, clearPayload, dropClaim, HostLostError, isPausedByUs, pause, unpause } from "./host-spec.js";
 import { selectorQuery } from "./label-selector.js";
 import { BootstrapSecretMissing, hostOfProviderID, preferredDomain, resolveUserData } from "./machine-inputs.js";
-import { isConsumedBy, type Claimant } from "./select-host.js";
+import { moveReadiness } from "./move-readiness.js";
+import { isConsumedBy, needsRebind, rebind, type Claimant } from "./select-host.js";
 
 export interface MachineReconcilerDeps {
   readonly client: ResourceClient<AnvilMachine>;
@@ -62,6 +64,12 @@ export const NO_HOST_RECHECK_MS = 30_000;
 export const BOOTSTRAP_RECHECK_MS = 10_000;
 /** How often deletion looks at a deprovisioning host (its status changes also wake it). */
 export const RELEASE_RECHECK_MS = 10_000;
+/** How often a paused machine looks at a host it waits on for the move (the host's changes also wake it). */
+export const MOVE_RECHECK_MS = 5_000;
+/** The block-move value: who blocks, for the person reading it. */
+export const BLOCK_MOVE_VALUE = "anvil: the host is not paused with its status saved yet";
+
+const movingAway = (am: AnvilMachine): boolean => CapiAnnotation.DeleteForMove in (am.metadata.annotations ?? {});
 
 const claimantOf = (am: AnvilMachine): Claimant => ({
   namespace: am.metadata.namespace ?? "",
@@ -139,8 +147,20 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     return updateObject(d.hostClient, h, mutate, { signal });
   }
 
+  /** Sets or lifts the machine's block-move annotation (ADR 0019); `am` follows the stored object. */
+  async function setBlockMove(am: AnvilMachine, block: boolean, signal: AbortSignal): Promise<void> {
+    if (block === CapiAnnotation.BlockMove in (am.metadata.annotations ?? {})) return;
+    const stored = await updateObject(d.client, am, (x) => {
+      const { [CapiAnnotation.BlockMove]: _gone, ...rest } = x.metadata.annotations ?? {};
+      x.metadata.annotations = block ? { ...rest, [CapiAnnotation.BlockMove]: BLOCK_MOVE_VALUE } : rest;
+    }, { signal });
+    am.metadata = { ...am.metadata, annotations: stored.metadata.annotations ?? {}, ...(stored.metadata.resourceVersion ? { resourceVersion: stored.metadata.resourceVersion } : {}) };
+  }
+
   async function reconcileNormal({ object: am, signal }: Scope<AnvilMachine>): Promise<ReconcileOutcome> {
     cond(am, ConditionType.Paused, false, ConditionReason.NotPaused, "");
+    // Present before clusterctl pauses the Cluster, so a move waits for the host to freeze.
+    await setBlockMove(am, true, signal);
     const machine = ownerMachine(am);
     if (!machine) {
       wait(am, ConditionReason.WaitingForOwner, "waiting for the Machine controller to set the owner reference");
@@ -219,6 +239,8 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     }
     cond(am, ConditionType.HostAssociated, true, ConditionReason.HostAssociated, `host ${c.namespace}/${hostName}`);
     await releaseStrayClaims(c, hostName, signal);
+    // A moved host still names the source machine's UID, or a claim predates the ownerReference.
+    if (needsRebind(host, c)) host = await writeHost(host, (h) => rebind(h, c), signal);
 
     // The payload is written once: a later change of the AnvilMachine's
     // image must not re-image a running node (CAPI replaces machines instead).
@@ -279,6 +301,8 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
   }
 
   async function reconcileDelete({ object: am, signal }: Scope<AnvilMachine>): Promise<ReconcileOutcome> {
+    // Deleted from this management cluster by clusterctl move: the machine and its host live on in the target.
+    if (movingAway(am)) return { kind: "done" };
     const c = claimantOf(am);
     const found = await findHost(am, signal);
     // Release decides on the host's state: read it from the API server, a
@@ -314,17 +338,42 @@ export function machineReconciler(d: MachineReconcilerDeps): Reconciler {
     return { kind: "done" };
   }
 
-  return objectReconciler<AnvilMachine>({
+  /** Paused machines that still block a move, by key. */
+  const pausedRecheck = new Set<string>();
+
+  /**
+   * A paused Cluster pauses the claimed host once it is settled; the
+   * machine's block-move goes when the host is paused with its status saved
+   * (ADR 0019). Until then the host's changes (and a recheck) wake it again.
+   */
+  async function onPaused({ object: am, signal }: Scope<AnvilMachine>): Promise<void> {
+    if (movingAway(am)) return;
+    const { host: found } = await findHost(am, signal);
+    let host = found;
+    let step = moveReadiness(host);
+    if (step.kind === "pause-host" && host) {
+      host = await writeHost(host, pause, signal);
+      step = moveReadiness(host);
+    }
+    const why = step.kind === "wait" ? `; move blocked: ${step.message}` : host ? "; the claimed host is paused too" : "";
+    cond(am, ConditionType.Paused, true, ConditionReason.Paused, `reconciliation is paused by the Cluster's spec.paused or the cluster.x-k8s.io/paused annotation${why}`);
+    await setBlockMove(am, step.kind !== "ready", signal);
+    if (step.kind !== "ready") pausedRecheck.add(`${ns(am)}/${am.metadata.name ?? ""}`);
+  }
+
+  const inner = objectReconciler<AnvilMachine>({
     client: d.client,
     cache: d.cache,
     finalizer: Finalizer.AnvilMachine,
     isPaused: (am) => isPaused(clusterOf(am), am),
-    onPaused: async ({ object: am, signal }) => {
-      cond(am, ConditionType.Paused, true, ConditionReason.Paused, "reconciliation is paused by the Cluster's spec.paused or the cluster.x-k8s.io/paused annotation; the claimed host is paused too");
-      const { host } = await findHost(am, signal);
-      if (host) await writeHost(host, pause, signal);
-    },
+    onPaused,
     reconcileNormal,
     reconcileDelete,
   });
+  return async (key, signal) => {
+    pausedRecheck.delete(key);
+    const outcome = await inner(key, signal);
+    // onPaused cannot requeue by itself: a machine still blocking a move looks again.
+    return pausedRecheck.delete(key) && outcome.kind === "done" ? { kind: "requeue", afterMs: MOVE_RECHECK_MS } : outcome;
+  };
 }

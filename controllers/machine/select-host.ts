@@ -16,6 +16,7 @@ import {
   ProvisioningState,
   type BareMetalHost,
 } from "../../api/index.js";
+import { isOwnedBy, setOwner } from "./host-owner.js";
 
 /** The AnvilMachine asking for a host. */
 export interface Claimant {
@@ -34,14 +35,28 @@ export function consumerRefOf(c: Claimant): { apiVersion: string; kind: string; 
 /**
  * Whether the host's consumerRef names this AnvilMachine. A uid on both sides
  * must agree, so a machine re-created under the same name never inherits the
- * claim of its deleted predecessor.
+ * claim of its deleted predecessor; unless the host is owned by this very
+ * machine's UID: `clusterctl move` rewrote the ownerReference to the moved
+ * machine's new UID, while the consumerRef still names the old one (ADR 0019).
  */
 export function isConsumedBy(h: BareMetalHost, c: Claimant): boolean {
   const ref = h.spec.consumerRef;
   if (!ref || ref.kind !== CONSUMER_KIND || ref.name !== c.name) return false;
   if ((ref.apiVersion ?? "").split("/")[0] !== INFRASTRUCTURE_GROUP) return false;
   if ((ref.namespace || h.metadata.namespace) !== c.namespace) return false;
-  return !(ref.uid && c.uid && ref.uid !== c.uid);
+  return !(ref.uid && c.uid && ref.uid !== c.uid) || isOwnedBy(h, c);
+}
+
+/** The claim is this machine's but not yet written in its own terms (consumerRef UID, ownerReference). */
+export function needsRebind(h: BareMetalHost, c: Claimant): boolean {
+  return isConsumedBy(h, c) && c.uid !== undefined && (h.spec.consumerRef?.uid !== c.uid || !isOwnedBy(h, c));
+}
+
+/** Writes the claim in this machine's terms: its UID in the consumerRef, it as the host's owner. */
+export function rebind(h: BareMetalHost, c: Claimant): void {
+  if (!isConsumedBy(h, c)) return;
+  h.spec.consumerRef = consumerRefOf(c);
+  setOwner(h, c);
 }
 
 export type Rejection = "claimed" | "deleting" | "paused" | "detached" | "error" | "image set" | `state ${string}`;
