@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { HardwareDetails } from "../../api/index.js";
+import type { HardwareDetails, RootDeviceHints } from "../../api/index.js";
 import { simulatedHardware } from "./sim-hardware.js";
 
 export type SimEvent =
@@ -57,6 +57,7 @@ interface Instructions {
   readonly retryAfterSeconds?: unknown;
   readonly image?: { readonly url?: unknown; readonly checksum?: unknown; readonly checksumType?: unknown };
   readonly configDrive?: { readonly userData?: unknown; readonly metaData?: unknown };
+  readonly rootDeviceHints?: RootDeviceHints;
 }
 
 /** docs/agent-protocol.md § Transport: 0.5 s doubling to 8 s. */
@@ -179,6 +180,11 @@ async function deploy(
     o.onDeploy({ at: Date.now(), mac: o.mac, imageUrl: url, ok: false, userData, metaData });
     await result("deploy", false, { rootDevice: "/dev/sda", error: { code, message } });
   };
+  // The root device first, as ramdisk/agent (deploy.go, hints.go) does: the simulated disks against the hints.
+  const disks = simulatedHardware(o.mac, o.ip).storage ?? [];
+  if (ins.rootDeviceHints !== undefined && !disks.some((d) => hintsMatch(ins.rootDeviceHints!, d))) {
+    return fail("NO_ROOT_DEVICE", `no disk among ${disks.length} matches the root device hints`);
+  }
   const algo = DIGESTS[typeof ins.image?.checksumType === "string" ? ins.image.checksumType : "sha256"];
   if (url === "" || typeof ins.image?.checksum !== "string" || algo === undefined) return fail("BAD_INSTRUCTIONS", "image.url, checksum and a known checksumType are needed");
   let body: Buffer;
@@ -206,4 +212,24 @@ async function deploy(
   if (digest !== ins.image.checksum.toLowerCase()) return fail("CHECKSUM_MISMATCH", `${algo} digest of the image differs from the one given`);
   o.onDeploy({ at: Date.now(), mac: o.mac, imageUrl: url, ok: true, userData, metaData });
   await result("deploy", true, { rootDevice: "/dev/sda" });
+}
+
+type SimDisk = NonNullable<HardwareDetails["storage"]>[number];
+
+/** Metal3 RootDeviceHints: every given hint must hold; model and vendor are substrings (ramdisk/agent/hints.go). */
+export function hintsMatch(h: RootDeviceHints, d: SimDisk): boolean {
+  const same = (a: string | undefined, b: string | undefined): boolean => a === undefined || a.trim().toLowerCase() === (b ?? "").trim().toLowerCase();
+  const within = (a: string | undefined, b: string | undefined): boolean => a === undefined || (b ?? "").toLowerCase().includes(a.toLowerCase());
+  return (
+    (h.deviceName === undefined || h.deviceName === d.name || `/dev/${h.deviceName}` === d.name) &&
+    (h.hctl === undefined || h.hctl === d.hctl) &&
+    within(h.model, d.model) &&
+    within(h.vendor, d.vendor) &&
+    same(h.serialNumber, d.serialNumber) &&
+    (h.minSizeGigabytes === undefined || (d.sizeBytes ?? 0) >= h.minSizeGigabytes * 2 ** 30) &&
+    same(h.wwn, d.wwn) &&
+    same(h.wwnWithExtension, d.wwnWithExtension) &&
+    same(h.wwnVendorExtension, d.wwnVendorExtension) &&
+    (h.rotational === undefined || h.rotational === d.rotational)
+  );
 }
