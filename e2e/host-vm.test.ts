@@ -1,14 +1,18 @@
 /**
- * Issue 5's real end to end: BareMetalHosts on libvirt TCG VMs, one behind
- * sushy-tools' libvirt driver (Redfish) and one behind virtualbmc (IPMI),
- * driven by `anvil manager` running in the boot LAN's `srv` namespace where it
- * serves DHCP (reservation), TFTP and HTTP on 10.77.0.1, with the real deploy
+ * Issue 5's real end to end: BareMetalHosts on three libvirt TCG VMs, two
+ * behind sushy-tools' libvirt driver (Redfish; one SeaBIOS, one UEFI/OVMF)
+ * and one behind virtualbmc (IPMI), all at once, driven by `anvil manager`
+ * running in the boot LAN's `srv` namespace where it serves DHCP (reservation), TFTP and HTTP on 10.77.0.1, with the real deploy
  * ramdisk (ramdisk/build.sh) as its assets. Per host: apply → `available`
  * with hardware inspected in-band by the agent → image + user data →
  * `provisioned`, the VM boots its disk and the installed test OS reports the
  * digest of its config drive's user data → image cleared → `deprovisioning`
  * wipes the disk → `available` → delete → powered off, finalizer gone.
- * The truth comes from virsh and the disk files, not from Anvil's status.
+ * Each host has its own user data and must report exactly its own. The UEFI
+ * VM proves the other firmware path: OVMF's PXE gets ipxe.efi over TFTP, and
+ * the installed image boots from disk through \EFI\BOOT\BOOTX64.EFI.
+ * The truth comes from virsh, the serial logs and the disk files, not from
+ * Anvil's status.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
@@ -32,8 +36,12 @@ const RECORDER_PORT = 8081;
 const PROBE = "127.0.0.1:8082";
 const PASSWORD = `bmc-${randomBytes(9).toString("base64url")}`;
 const MIB = 2 ** 20;
-/** Whole flow per host; the test as a whole stays under 12 min. */
-const FLOW_TIMEOUT_MS = 540_000;
+/**
+ * Whole flow per host (three TCG VMs share 2 cores with other workers); each
+ * phase also has its own bound so a stuck phase names itself early.
+ */
+const FLOW_TIMEOUT_MS = 1_500_000;
+const PHASE_MS = { available: 480_000, provisioned: 480_000, osReport: 360_000, wiped: 480_000, deleted: 180_000 } as const;
 const sha256 = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
 
 interface Bmh {
@@ -43,6 +51,17 @@ interface Bmh {
 
 interface HardwareData {
   spec?: { hardware?: { nics?: { mac?: string }[]; storage?: { sizeBytes?: number; name?: string }[] } };
+}
+
+/** The manager's boot-service log lines this test reads (pxe/boot-service.ts BootServiceLogEvent). */
+interface BootLogEvent {
+  event?: string;
+  path?: string;
+  remote?: string;
+  host?: string;
+  client?: string;
+  file?: string;
+  outcome?: string;
 }
 
 /** The first `bytes` of a file. */
@@ -57,7 +76,7 @@ function head(file: string, bytes: number): Buffer {
   }
 }
 
-describe("BareMetalHosts on libvirt VMs (Redfish and IPMI) through anvil manager with the real ramdisk", () => {
+describe("BareMetalHosts on three libvirt VMs (Redfish SeaBIOS, Redfish UEFI, IPMI) through anvil manager with the real ramdisk", () => {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "anvil-host-vm-"));
   const assets = path.join(scratch, "assets");
   const managerLog = path.join(scratch, "manager.log");
@@ -83,7 +102,7 @@ describe("BareMetalHosts on libvirt VMs (Redfish and IPMI) through anvil manager
     await cp.kubectl(["wait", "--for=condition=Established", "crd/baremetalhosts.metal3.io", "crd/hardwaredata.metal3.io", "--timeout=60s"]);
     await cp.kubectl(["create", "namespace", NS]);
     vmLab = await startVmLab({
-      vms: [{ bmc: "redfish" }, { bmc: "ipmi" }],
+      vms: [{ bmc: "redfish" }, { bmc: "redfish", firmware: "uefi" }, { bmc: "ipmi" }],
       credentials: { username: "admin", password: PASSWORD },
       bmcNamespace: "srv",
     });
@@ -151,14 +170,19 @@ describe("BareMetalHosts on libvirt VMs (Redfish and IPMI) through anvil manager
     }
   }
 
-  /** The whole life of one host; returns its phase timings. */
+  const hostName = (vm: LabVm): string => `host-${vm.bmc.kind}${vm.firmware === "uefi" ? "-uefi" : ""}`;
+  /** Per host: the digest of the user data it was given and its BareMetalHost's UID. */
+  const given = new Map<string, { userdataSha256: string; uuid: string }>();
+
+  /** The whole life of one host; records its phase timings. */
   async function flow(vm: LabVm): Promise<void> {
-    const name = `host-${vm.bmc.kind}`;
+    const name = hostName(vm);
     const t: Record<string, number> = {};
     timings[name] = t;
-    const deadline = Date.now() + FLOW_TIMEOUT_MS;
+    const flowDeadline = Date.now() + FLOW_TIMEOUT_MS;
+    const within = (ms: number): number => Math.min(flowDeadline, Date.now() + ms);
     const states: Record<string, number> = {};
-    const userData = reportingUserData(recorder.url(`/report/${name}`), `# ${randomBytes(8).toString("hex")}\n`);
+    const userData = reportingUserData(recorder.url(`/report/${name}`), `# ${name} ${randomBytes(8).toString("hex")}\n`);
     await cp!.kubectl(["apply", "-f", "-"], {
       input: [
         { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-bmc`, namespace: NS }, stringData: { username: vm.bmc.username, password: vm.bmc.password } },
@@ -177,7 +201,7 @@ describe("BareMetalHosts on libvirt VMs (Redfish and IPMI) through anvil manager
     const state = (h: Bmh | undefined): string | undefined => h?.status?.provisioning?.state;
 
     // Inspection in band: the ramdisk's agent posts the VM's own NIC and disk.
-    await until(name, "available", (h) => state(h) === "available", deadline, states, t0);
+    await until(name, "available", (h) => state(h) === "available", within(PHASE_MS.available), states, t0);
     t.applyToAvailable = Date.now() - t0;
     expect(states.inspecting, `${name} went through inspecting`).toBeDefined();
     const hw = JSON.parse((await cp!.kubectl(["get", "hardwaredata", "-n", NS, name, "-o", "json"])).stdout) as HardwareData;
@@ -188,39 +212,70 @@ describe("BareMetalHosts on libvirt VMs (Redfish and IPMI) through anvil manager
     const t1 = Date.now();
     const image = { url: `http://${SERVER_IP}:${HTTP_PORT}/assets/test-os.img`, checksum: imageSha256, checksumType: "sha256", format: "raw" };
     await cp!.kubectl(["patch", "bmh", "-n", NS, name, "--type=merge", "-p", JSON.stringify({ spec: { image, userData: { name: `${name}-user-data`, namespace: NS } } })]);
-    const provisioned = await until(name, "provisioned", (h) => state(h) === "provisioned", deadline, states, t0);
+    const provisioned = await until(name, "provisioned", (h) => state(h) === "provisioned", within(PHASE_MS.provisioned), states, t0);
     t.imageToProvisioned = Date.now() - t1;
-    const report = await recorder.next((q) => q.path === `/report/${name}` && q.at >= t1, Math.max(1, deadline - Date.now()));
+    given.set(name, { userdataSha256: sha256(userData), uuid: provisioned?.metadata.uid ?? "" });
+    const report = await recorder.next((q) => q.path === `/report/${name}` && q.at >= t1, Math.max(1, within(PHASE_MS.osReport) - Date.now()));
     t.provisionedToOsReport = report.at - t1 - t.imageToProvisioned;
     const got = parseTestOsReport(report.body);
-    expect({ userdataSha256: got.userdataSha256, uuid: got.uuid }).toEqual({ userdataSha256: sha256(userData), uuid: provisioned?.metadata.uid });
+    expect({ userdataSha256: got.userdataSha256, uuid: got.uuid }).toEqual(given.get(name));
     expect(got.device).toMatch(/^\/dev\/[sv]da2$/);
-    expect(vm.domain.serial()).toContain("anvil-test-os: booted from disk");
+    const serial = vm.domain.serial();
+    expect(serial).toContain("anvil-test-os: booted from disk");
+    // OVMF's boot manager logs to the serial port, SeaBIOS does not: the UEFI VM really ran OVMF, the others did not.
+    expect(serial.includes("BdsDxe: "), `${name}: OVMF on the serial console`).toBe(vm.firmware === "uefi");
     expect(head(vm.disk, MIB).equals(Buffer.alloc(MIB))).toBe(false);
 
     // Deprovisioning: clearing the image wipes the disk and the host comes back available.
     const t2 = Date.now();
     await cp!.kubectl(["patch", "bmh", "-n", NS, name, "--type=json", "-p", JSON.stringify([{ op: "remove", path: "/spec/image" }])]);
-    await until(name, "deprovisioning", (h) => state(h) === "deprovisioning", deadline, states, t0);
-    await until(name, "available again", (h) => state(h) === "available", deadline, states, t0);
+    const wipeDeadline = within(PHASE_MS.wiped);
+    await until(name, "deprovisioning", (h) => state(h) === "deprovisioning", wipeDeadline, states, t0);
+    await until(name, "available again", (h) => state(h) === "available", wipeDeadline, states, t0);
     t.clearToAvailable = Date.now() - t2;
     expect(head(vm.disk, MIB).equals(Buffer.alloc(MIB)), `${name}: first MiB of the disk wiped`).toBe(true);
 
     // Delete: powered off, finalizer gone (the object disappears).
     const t3 = Date.now();
     await cp!.kubectl(["delete", "bmh", "-n", NS, name, "--wait=false"]);
-    await until(name, "deleted", (h) => h === undefined, deadline, states, t0);
+    await until(name, "deleted", (h) => h === undefined, within(PHASE_MS.deleted), states, t0);
     t.deleteToGone = Date.now() - t3;
     expect(await vm.domain.state()).toBe("shut off");
     t.total = Date.now() - t0;
     process.stdout.write(`host-vm: ${name} states first seen (ms after apply) ${JSON.stringify(states)}; phases (ms) ${JSON.stringify(t)}\n`);
   }
 
-  it("takes a Redfish and an IPMI VM from apply through in-band inspection, provisioning, disk boot, wipe and delete", async () => {
+  it("takes two Redfish VMs (SeaBIOS and UEFI) and an IPMI VM at once from apply through in-band inspection, provisioning, disk boot, wipe and delete", async () => {
     const results = await Promise.allSettled(vmLab!.vms.map((vm) => flow(vm)));
-    const failures = results.flatMap((r, i) => (r.status === "rejected" ? [`${vmLab!.vms[i]!.bmc.kind}: ${String(r.reason instanceof Error ? r.reason.message : r.reason)}`] : []));
+    const failures = results.flatMap((r, i) => (r.status === "rejected" ? [`${hostName(vmLab!.vms[i]!)}: ${String(r.reason instanceof Error ? r.reason.message : r.reason)}`] : []));
     expect(failures).toEqual([]);
   }, FLOW_TIMEOUT_MS + 60_000);
+
+  it("gives each host only its own user data: every report carries the digest and UID of the host it was sent for", () => {
+    const reports = recorder.requests().filter((q) => q.path.startsWith("/report/"));
+    const names = vmLab!.vms.map(hostName);
+    expect(new Set(reports.map((q) => q.path))).toEqual(new Set(names.map((n) => `/report/${n}`)));
+    expect(new Set([...given.values()].map((g) => g.userdataSha256)).size).toBe(names.length);
+    for (const q of reports) {
+      const got = parseTestOsReport(q.body);
+      expect({ path: q.path, userdataSha256: got.userdataSha256, uuid: got.uuid }).toEqual({ path: q.path, ...given.get(q.path.slice("/report/".length)) });
+    }
+  });
+
+  it("hands the UEFI VM's own PXE client ipxe.efi over TFTP, while the SeaBIOS VMs' iPXE ROMs fetch their scripts over HTTP with no TFTP at all", () => {
+    const events = readFileSync(managerLog, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as BootLogEvent);
+    for (const vm of vmLab!.vms) {
+      const name = hostName(vm);
+      // The address each host's firmware used: the one its per-MAC iPXE script was served to.
+      const ips = new Set(events.filter((e) => e.event === "http" && e.host === `${NS}/${name}` && e.path?.startsWith("/ipxe/")).map((e) => e.remote));
+      expect(ips.size, `${name} fetched its iPXE script`).toBeGreaterThan(0);
+      const files = new Set(events.filter((e) => e.event === "transfer-end" && e.outcome === "completed" && ips.has(e.client?.split(":")[0])).map((e) => e.file));
+      expect({ name, files: [...files] }).toEqual({ name, files: vm.firmware === "uefi" ? ["ipxe.efi"] : [] });
+    }
+  });
 
   it("keeps the BMC password and the user data out of the manager's log", () => {
     const log = readFileSync(managerLog, "utf8");
