@@ -2,8 +2,9 @@
  * Issue 5's real end to end: BareMetalHosts on three libvirt TCG VMs, two
  * behind sushy-tools' libvirt driver (Redfish; one SeaBIOS, one UEFI/OVMF)
  * and one behind virtualbmc (IPMI), all at once, driven by `anvil manager`
- * running in the boot LAN's `srv` namespace where it serves DHCP (reservation), TFTP and HTTP on 10.77.0.1, with the real deploy
- * ramdisk (ramdisk/build.sh) as its assets. Per host: apply → `available`
+ * running in the boot LAN's `srv` namespace where it serves DHCP
+ * (reservation), TFTP and HTTP on 10.77.0.1, with the real deploy ramdisk
+ * (ramdisk/build.sh) as its assets. Per host: apply → `available`
  * with hardware inspected in-band by the agent → image + user data →
  * `provisioned`, the VM boots its disk and the installed test OS reports the
  * digest of its config drive's user data → image cleared → `deprovisioning`
