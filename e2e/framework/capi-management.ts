@@ -27,9 +27,18 @@ export interface CapiManagement {
   clusterctl(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<string>;
   /** Stops the managers, then the control plane. Idempotent. */
   stop(): Promise<void>;
+  /** Starts CAPI's managers when `startManagers: false` held them back (a move target); no-op once started. */
+  startManagers(): Promise<void>;
+  /** Stops CAPI's managers only (a move source after the move); the control plane keeps serving. */
+  stopManagers(): Promise<void>;
 }
 
-export async function startCapiManagement(o: { dir: string; variables?: Readonly<Record<string, string>> }): Promise<CapiManagement> {
+export async function startCapiManagement(o: {
+  dir: string;
+  variables?: Readonly<Record<string, string>>;
+  /** @default true; false leaves CAPI's managers to `startManagers()` (a `clusterctl move` target) */
+  startManagers?: boolean;
+}): Promise<CapiManagement> {
   const timings = { controlPlane: 0, repo: 0, init: 0, managers: 0 };
   let t = Date.now();
   const lap = (k: keyof typeof timings): void => {
@@ -71,10 +80,19 @@ export async function startCapiManagement(o: { dir: string; variables?: Readonly
     const stale = stdout.split("\n").filter((l) => l.trim() !== "");
     if (stale.length > 0) await cp.kubectl(["delete", ...stale]);
     await resetCapiConversion(cp);
-    managers.push(await startCapiCore(cp));
-    managers.push(...(await startKubeadmProviders(cp)));
+    let started = false;
+    const startManagers = async (): Promise<void> => {
+      if (started) return;
+      started = true;
+      managers.push(await startCapiCore(cp));
+      managers.push(...(await startKubeadmProviders(cp)));
+    };
+    const stopManagers = async (): Promise<void> => {
+      for (const m of [...managers].reverse()) await m.stop();
+    };
+    if (o.startManagers !== false) await startManagers();
     lap("managers");
-    return { cp, repo, managers, timings, clusterctl, stop };
+    return { cp, repo, managers, timings, clusterctl, stop, startManagers, stopManagers };
   } catch (err) {
     await stop();
     throw err;

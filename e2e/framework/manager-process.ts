@@ -22,6 +22,8 @@ export interface ManagerProcessOptions {
   readonly extraArgs?: readonly string[];
   /** How long a start may take before the probes answer. @default 60000 */
   readonly startTimeoutMs?: number;
+  /** The boot HTTP port (e.g. a move target taking over its source's boot URL). @default a free port */
+  readonly httpPort?: number;
 }
 
 export interface ManagerProcess {
@@ -63,7 +65,7 @@ export function managerArgs(o: { kubeconfig: string; httpPort: number; probePort
 }
 
 export async function startManagerProcess(o: ManagerProcessOptions): Promise<ManagerProcess> {
-  const httpPort = await freeTcpPort();
+  const httpPort = o.httpPort ?? (await freeTcpPort());
   const probePort = await freeTcpPort();
   const bootUrl = `http://127.0.0.1:${httpPort}`;
   const probeUrl = `http://127.0.0.1:${probePort}`;
