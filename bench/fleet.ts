@@ -16,7 +16,11 @@
  * the controller's own floor; Anvil here does real Redfish power and boot
  * calls (with sushy-tools' 1–11 s power delay) and a real agent exchange.
  *
- *   npx tsx bench/fleet.ts [--hosts 50] [--hosts 100,500,1000] [--provisioning-limit 20]
+ * Each row also carries the machine's 1-minute load average before and
+ * after the run (the benchmark shares its 2 cores with whatever else runs).
+ * `--cpu-prof DIR` writes the manager's V8 CPU profile there on stop.
+ *
+ *   npx tsx bench/fleet.ts [--hosts 50] [--hosts 100,500,1000] [--provisioning-limit 20] [--cpu-prof DIR]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
@@ -35,7 +39,10 @@ import { startSimAgent, type SimAgent } from "../e2e/framework/sim-agent.js";
 import { startSushyTools, type SushyTools } from "../e2e/framework/sushy-tools.js";
 import { procFigures, quantile } from "./measure.js";
 
-const { values } = parseArgs({ options: { hosts: { type: "string", default: "50" }, "provisioning-limit": { type: "string", default: "20" } } });
+const { values } = parseArgs({
+  options: { hosts: { type: "string", default: "50" }, "provisioning-limit": { type: "string", default: "20" }, "cpu-prof": { type: "string" } },
+});
+const CPU_PROF = values["cpu-prof"];
 const SIZES = (values.hosts ?? "50").split(",").map((s) => Number(s.trim()));
 if (SIZES.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) throw new Error("--hosts takes integers 1-5000, comma-separated");
 const LIMIT = Number(values["provisioning-limit"]);
@@ -53,6 +60,8 @@ interface Row {
   readonly peakRssMiB: number;
   readonly cpuS: number;
   readonly deploysOk: number;
+  readonly loadBefore: number;
+  readonly loadAfter: number;
 }
 
 /** What the running size started, stopped in reverse on the way out (also on Ctrl-C: peers run in their own process groups). */
@@ -65,6 +74,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 
 async function runOnce(n: number): Promise<Row> {
+  const loadBefore = os.loadavg()[0] ?? 0;
   const dir = await mkdtemp(path.join(os.tmpdir(), "anvil-bench-fleet-"));
   stops.push(() => rm(dir, { recursive: true, force: true }));
   try {
@@ -92,6 +102,7 @@ async function runOnce(n: number): Promise<Row> {
       kubeconfig: cp.kubeconfigPath,
       dir,
       extraArgs: [`--provisioning-limit=${LIMIT}`, "--kube-api-qps=100", "--kube-api-burst=200"],
+      ...(CPU_PROF !== undefined ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] } : {}),
     });
     stops.push(() => manager.stop(10_000));
     await manager.leading(60_000);
@@ -126,7 +137,11 @@ async function runOnce(n: number): Promise<Row> {
           if (h.status?.provisioning?.state === state && !reachedAt.has(h.metadata.name)) reachedAt.set(h.metadata.name, Date.now());
         }
         if (items.length === n && items.every((h) => h.status?.provisioning?.state === state)) return;
-        if (Date.now() > deadline) throw new Error(`${n} hosts: not all ${state} after ${timeoutMs / 1000} s`);
+        if (Date.now() > deadline) {
+          const counts = new Map<string, number>();
+          for (const h of items) counts.set(h.status.provisioning.state, (counts.get(h.status.provisioning.state) ?? 0) + 1);
+          throw new Error(`${n} hosts: not all ${state} after ${timeoutMs / 1000} s (${[...counts].map(([k, v]) => `${k || "none"} ${v}`).join(", ")}; load ${os.loadavg()[0]?.toFixed(1)})`);
+        }
         await sleep(n > 200 ? 2000 : 1000);
       }
     };
@@ -143,6 +158,7 @@ async function runOnce(n: number): Promise<Row> {
     }
     await waitAll("available", Math.max(600_000, n * 3_000));
     const tAvailable = Date.now();
+    process.stdout.write(`  ${n} hosts available after ${((tAvailable - tApply) / 1000).toFixed(1)} s (load ${os.loadavg()[0]?.toFixed(1)})\n`);
     // creationTimestamp has whole seconds; the per-host figure is rounded accordingly.
     const perHost = [...reachedAt].map(([name, at]) => (at - (createdAt.get(name) ?? tApply)) / 1000);
 
@@ -166,6 +182,8 @@ async function runOnce(n: number): Promise<Row> {
       provisionedS: (tProvisioned - tImage) / 1000,
       ...figures,
       deploysOk,
+      loadBefore,
+      loadAfter: os.loadavg()[0] ?? 0,
     };
   } finally {
     await stopAll();
@@ -182,7 +200,7 @@ process.stdout.write(
   [
     "",
     `anchor: Metal3 BMO test mode, registering→available ≈ ${ANCHOR_SECONDS_PER_HOST} s per host ("Scaling to 1000 clusters, part 1", metal3.io, 2023-05-05)`,
-    "hosts | apply→all available s | host registering→available median / p90 s | vs anchor (6 s ÷ median) | available hosts/min | image→all provisioned s | provisioned hosts/min | manager peak RSS MiB | manager CPU s | deployed once",
+    "hosts | apply→all available s | host registering→available median / p90 s | vs anchor (6 s ÷ median) | available hosts/min | image→all provisioned s | provisioned hosts/min | manager peak RSS MiB | manager CPU s | deployed once | load before / after",
     ...rows.map((r) =>
       [
         r.hosts,
@@ -195,6 +213,7 @@ process.stdout.write(
         f(r.peakRssMiB),
         f(r.cpuS),
         `${r.deploysOk}/${r.hosts}`,
+        `${f(r.loadBefore)} / ${f(r.loadAfter)}`,
       ].join(" | "),
     ),
     "",

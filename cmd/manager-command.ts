@@ -12,7 +12,7 @@
  */
 import process from "node:process";
 import { KubeConfig } from "@kubernetes/client-node";
-import { connectBmc } from "../bmc/index.js";
+import { BmcAccessQueue, connectBmc } from "../bmc/index.js";
 import { registerClusterControllers } from "../controllers/cluster-machine/index.js";
 import { registerHostController } from "../controllers/kube-host/index.js";
 import { bindAddress, createLogger, Manager, type Logger } from "../controllers/runtime/index.js";
@@ -82,9 +82,11 @@ export async function run(argv: readonly string[]): Promise<number> {
     probes: probes === false ? false : probes,
     logger: log,
   });
+  // One queue for every host's BMC: per-BMC order and a global limit sized for the fleet (--bmc-concurrency).
+  const bmcQueue = new BmcAccessQueue({ globalConcurrency: settings.bmcConcurrency });
   const host = registerHostController({
     manager,
-    connect: connectBmc,
+    connect: (o) => connectBmc({ ...o, queue: bmcQueue }),
     ramdisk: settings.ramdisk,
     concurrency: rt.concurrency,
     ...(settings.provisioningLimit !== undefined ? { provisioningLimit: settings.provisioningLimit } : {}),

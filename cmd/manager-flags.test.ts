@@ -76,6 +76,8 @@ describe("anvil manager's flags", () => {
     { args: ["--tftp-port=1069"], field: "tftpPort", want: 1069 },
     { args: ["--dhcp-mode=off"], field: "dhcpMode", want: "off" },
     { args: ["--provisioning-limit=40"], field: "provisioningLimit", want: 40 },
+    { args: [], field: "bmcConcurrency", want: 100 },
+    { args: ["--bmc-concurrency=250"], field: "bmcConcurrency", want: 250 },
     { args: ["--provisioning-address=10.0.0.1", "--http-port=80"], field: "ramdisk", want: { kernelUrl: "http://10.0.0.1:80/assets/anvil-ramdisk.kernel", initrdUrl: "http://10.0.0.1:80/assets/anvil-ramdisk.initramfs" } },
     { args: ["--ramdisk-kernel-args=console=ttyS0"], field: "ramdisk", want: has({ kernelArgs: "console=ttyS0" }) },
     { args: ["--log-level=warn", "--log-level=error"], field: "logLevel", want: "error" },
@@ -106,6 +108,7 @@ describe("anvil manager's flags", () => {
     { args: ["--ramdisk-kernel-url=ftp://x/k"], why: /http\(s\) URL/ },
     { args: ["--ramdisk-kernel-args=a\nb"], why: /one line/ },
     { args: ["--provisioning-limit=0"], why: /positive integer/ },
+    { args: ["--bmc-concurrency=0"], why: /--bmc-concurrency must be a positive integer/ },
   ])("refuses $args with a usage error", ({ args, why }) => {
     let caught: unknown;
     try {

@@ -2,15 +2,17 @@
  * Builds the state machine's `HostScope` for one reconcile from the caches:
  * the host (our freshest copy), its credentials Secret (presence and
  * resourceVersion for the machine, values for the BMC factory only), the
- * cached BMC client, the limiter and the host's agent port.
+ * cached BMC client (its calls releasing the worker slot when the queue
+ * gave a context), the limiter and the host's agent port.
  */
 import type { BareMetalHost } from "../../api/index.js";
 import type { Clock, HostScope, HostTiming, ProvisioningLimiter } from "../host/index.js";
-import { keyOf, type Informer } from "../runtime/index.js";
+import { keyOf, type Informer, type ReconcileContext } from "../runtime/index.js";
 import type { AgentStateStore } from "./agent-state-store.js";
 import type { BmcConnections } from "./bmc-connections.js";
 import { configDriveFor } from "./config-drive.js";
 import { readCredentials } from "./credentials.js";
+import { releasedBmc } from "./released-bmc.js";
 import { kubeProvisioner } from "./kube-provisioner.js";
 import type { Secret } from "./secret.js";
 
@@ -23,7 +25,7 @@ export interface ScopeDeps {
   readonly clock: Clock;
 }
 
-export async function buildHostScope(host: BareMetalHost, d: ScopeDeps, signal?: AbortSignal): Promise<HostScope> {
+export async function buildHostScope(host: BareMetalHost, d: ScopeDeps, signal?: AbortSignal, ctx?: ReconcileContext): Promise<HostScope> {
   const key = keyOf(host);
   const ns = host.metadata.namespace ?? "";
   const bmcSpec = host.spec.bmc;
@@ -38,6 +40,7 @@ export async function buildHostScope(host: BareMetalHost, d: ScopeDeps, signal?:
       version: creds.lookup.version,
       insecure: bmcSpec?.disableCertificateVerification === true,
     });
+    if (bmc !== undefined && ctx !== undefined) bmc = releasedBmc(bmc, ctx);
   } else {
     await d.bmcs.forget(key);
   }

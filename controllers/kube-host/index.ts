@@ -61,6 +61,8 @@ export function registerHostController(opts: HostControllerOptions): HostControl
   const hosts = new FreshCache(hostCache);
   const store = new AgentStateStore(mgr.client<Secret>(SecretKind), secretCache);
   const bmcs = new BmcConnections(opts.connect, mgr.metrics, log);
+  // Redfish sessions (and IPMI sessions) are the BMC's scarce resource: log out of each on stop.
+  mgr.onStop(() => bmcs.closeAll());
   const clock = opts.clock ?? { now: () => new Date() };
   const timing: HostTiming = { ...DEFAULT_TIMING, ...opts.timing };
 

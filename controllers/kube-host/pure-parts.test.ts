@@ -114,4 +114,27 @@ describe("the provisioning limiter on the cache", () => {
     expect(cacheLimiter(() => hosts, 3).hasCapacity("lab/a")).toBe(true);
     expect(cacheLimiter(() => hosts, 4).hasCapacity("lab/c")).toBe(true);
   });
+
+  it("does not give the last free slot to two hosts asking before either is seen busy", () => {
+    const hosts = [host("a", "inspecting"), host("b", "available"), host("c", "available")];
+    const limiter = cacheLimiter(() => hosts, 2);
+    expect(limiter.hasCapacity("lab/b")).toBe(true);
+    expect(limiter.hasCapacity("lab/c")).toBe(false);
+    expect(limiter.hasCapacity("lab/b")).toBe(true);
+  });
+
+  it("frees a granted slot once its host is seen busy and then done, or when the grant lapses unused", () => {
+    let t = 0;
+    const hosts = [host("a", "available"), host("b", "available")];
+    const limiter = cacheLimiter(() => hosts, 1, { grantTtlMs: 1_000, now: () => t });
+    expect(limiter.hasCapacity("lab/a")).toBe(true);
+    hosts[0] = host("a", "inspecting");
+    expect(limiter.hasCapacity("lab/b")).toBe(false);
+    hosts[0] = host("a", "available");
+    expect(limiter.hasCapacity("lab/b")).toBe(true);
+    // b's write never lands: its grant holds the slot until it lapses.
+    expect(limiter.hasCapacity("lab/a")).toBe(false);
+    t = 1_000;
+    expect(limiter.hasCapacity("lab/a")).toBe(true);
+  });
 });

@@ -3,7 +3,7 @@
  * walk-through and docs/adr/0005-reconcile-shape.md for the decisions.
  */
 export { PerKeyBackoff, type BackoffOptions } from "./backoff.js";
-export { WorkQueue, type ReconcileOutcome, type Reconciler, type WorkQueueOptions } from "./work-queue.js";
+export { WorkQueue, type ReconcileContext, type ReconcileOutcome, type Reconciler, type WorkQueueOptions } from "./work-queue.js";
 export { getCondition, isTrue, sameConditions, setCondition, type Condition, type ConditionStatus, type ConditionUpdate } from "./conditions.js";
 export { ApiError, ApiErrorCode, isApiError, isConflict, isNotFound, type FieldCause } from "./errors.js";
 export { TokenBucket, type TokenBucketOptions } from "./token-bucket.js";

@@ -62,6 +62,7 @@ export class Manager {
   readonly #informers = new Map<string, Informer<KubeObject>>();
   readonly #controllers: Controller<KubeObject>[] = [];
   readonly #recorders: EventRecorder[] = [];
+  readonly #onStop: (() => Promise<void>)[] = [];
   readonly #elector: LeaderElector | undefined;
   #probeAddress: { host: string; port: number } | undefined;
   #started = false;
@@ -124,6 +125,11 @@ export class Manager {
     return r;
   }
 
+  /** Runs `fn` once the controllers have stopped, before the transport closes (e.g. closing BMC sessions). */
+  onStop(fn: () => Promise<void>): void {
+    this.#onStop.push(fn);
+  }
+
   isLeader(): boolean {
     return this.#elector ? this.#elector.isLeader() : this.#started;
   }
@@ -172,6 +178,9 @@ export class Manager {
     try {
       await Promise.all(tasks);
     } finally {
+      for (const fn of this.#onStop) {
+        await fn().catch((err: unknown) => this.logger.warn("stop hook failed", { error: err }));
+      }
       await Promise.all(this.#recorders.map((r) => r.flush()));
       await probes?.close();
       this.transport.close();

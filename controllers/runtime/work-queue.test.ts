@@ -139,6 +139,81 @@ describe("WorkQueue", () => {
     expect(seen[0]).toBeLessThan(300);
   });
 
+  it("runs other keys while a reconcile waits with its slot released, and keeps that key locked", async () => {
+    const q = new WorkQueue({ concurrency: 1 });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const log: string[] = [];
+    let slowRuns = 0;
+    q.add("slow");
+    q.add("fast-1");
+    q.add("fast-2");
+    await drive(
+      q,
+      async (key, _signal, ctx) => {
+        if (key !== "slow") return (log.push(key), done);
+        slowRuns++;
+        if (slowRuns === 1) {
+          q.add("slow"); // an add while locked runs once, after this reconcile
+          await ctx!.released(() => gate);
+        }
+        log.push(`${key}-${slowRuns}`);
+        return done;
+      },
+      () => {
+        if (log.includes("fast-2")) open();
+        return log.length >= 4;
+      },
+    );
+    expect(log).toEqual(["fast-1", "fast-2", "slow-1", "slow-2"]);
+  });
+
+  it("never has more reconciles computing than its concurrency, and gives a slot back to a returning reconcile before a queued key", async () => {
+    const q = new WorkQueue({ concurrency: 2 });
+    let computing = 0;
+    let most = 0;
+    const order: string[] = [];
+    for (const k of ["a", "b", "c", "d", "e", "f"]) q.add(k);
+    const work = async (): Promise<void> => {
+      computing++;
+      most = Math.max(most, computing);
+      await sleep(5);
+      computing--;
+    };
+    await drive(
+      q,
+      async (key, _signal, ctx) => {
+        await work();
+        await ctx!.released(() => sleep(key === "a" ? 1 : 30));
+        order.push(`${key} back`);
+        await work();
+        return done;
+      },
+      () => order.length >= 6,
+    );
+    expect(most).toBeLessThanOrEqual(2);
+    expect(order.indexOf("a back")).toBeLessThan(order.length - 1);
+    expect(q.inFlight).toEqual({ busy: 0, parked: 0 });
+  });
+
+  it("releases a slot once for parallel released waits in one reconcile", async () => {
+    const q = new WorkQueue({ concurrency: 1 });
+    const seen: string[] = [];
+    q.add("k");
+    q.add("other");
+    await drive(
+      q,
+      async (key, _signal, ctx) => {
+        if (key === "k") await Promise.all([ctx!.released(() => sleep(20)), ctx!.released(() => sleep(40))]);
+        seen.push(key);
+        return done;
+      },
+      () => seen.length >= 2,
+    );
+    expect(seen).toEqual(["other", "k"]);
+    expect(q.inFlight).toEqual({ busy: 0, parked: 0 });
+  });
+
   it("refuses a concurrency below one", () => {
     expect(() => new WorkQueue({ concurrency: 0 })).toThrow(/concurrency/);
   });

@@ -6,6 +6,14 @@
  *   processing is remembered and runs once after the current one finishes;
  * - a failed key is retried after its own exponential backoff, and a success
  *   resets it.
+ *
+ * Workers are slots, not loops: a reconcile holds one while it computes and
+ * talks to the API server, and hands it back for a wait on something outside
+ * this process (`ctx.released`, e.g. a BMC settling a power change for
+ * 1–11 s). The key stays locked meanwhile, so the one-worker-per-key promise
+ * holds; on its way back the reconcile takes the next free slot ahead of
+ * queued keys, so at most `concurrency` reconciles compute at once and work
+ * already begun finishes first (docs/adr/0021-released-worker-slots.md).
  */
 import { PerKeyBackoff, type BackoffOptions } from "./backoff.js";
 
@@ -17,10 +25,20 @@ export type ReconcileOutcome =
   /** Failed; retry after the key's backoff. */
   | { readonly kind: "error"; readonly error: unknown };
 
-export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileOutcome>;
+/** What the queue offers a running reconcile. */
+export interface ReconcileContext {
+  /**
+   * Runs `wait` without holding a worker slot; the key stays locked. Takes a
+   * slot again (ahead of queued keys) before it resolves or rejects. Nested
+   * or parallel calls in one reconcile release the slot once.
+   */
+  released<T>(wait: () => Promise<T>): Promise<T>;
+}
+
+export type Reconciler = (key: string, signal: AbortSignal, ctx?: ReconcileContext) => Promise<ReconcileOutcome>;
 
 export interface WorkQueueOptions {
-  /** Keys processed at the same time (different keys only). @default 4 */
+  /** Reconciles computing at the same time (different keys only; `ctx.released` waits not counted). @default 4 */
   readonly concurrency?: number;
   readonly backoff?: BackoffOptions;
   /** Called after each reconcile, for metrics and logs. */
@@ -36,6 +54,12 @@ export class WorkQueue {
   readonly #backoff: PerKeyBackoff;
   readonly #concurrency: number;
   readonly #onResult: WorkQueueOptions["onResult"];
+  /** Slots held by reconciles now. */
+  #busy = 0;
+  /** Reconciles back from a released wait, each waiting for a slot. */
+  readonly #slotWaiters: (() => void)[] = [];
+  /** Keys being reconciled whose slot is released. */
+  #parked = 0;
   #wake: (() => void) | undefined;
 
   constructor(opts: WorkQueueOptions = {}) {
@@ -83,13 +107,29 @@ export class WorkQueue {
     return this.#backoff.failures(key);
   }
 
-  /** Runs `reconcile` on queued keys with up to `concurrency` workers until `signal` aborts. */
+  /** Reconciles holding a slot now, and those waiting without one (`ctx.released`). */
+  get inFlight(): { readonly busy: number; readonly parked: number } {
+    return { busy: this.#busy, parked: this.#parked };
+  }
+
+  /** Runs `reconcile` on queued keys, up to `concurrency` holding a slot at once, until `signal` aborts; then waits for those begun. */
   async run(reconcile: Reconciler, signal: AbortSignal): Promise<void> {
-    const workers = Array.from({ length: this.#concurrency }, () => this.#worker(reconcile, signal));
+    const begun = new Set<Promise<void>>();
     const onAbort = (): void => this.#wake?.();
     signal.addEventListener("abort", onAbort);
     try {
-      await Promise.all(workers);
+      while (!signal.aborted) {
+        const key = this.#busy < this.#concurrency ? this.#queue.shift() : undefined;
+        if (key === undefined) {
+          await this.#sleep();
+          continue;
+        }
+        this.#queued.delete(key);
+        this.#busy++;
+        const p = this.#process(key, reconcile, signal).finally(() => begun.delete(p));
+        begun.add(p);
+      }
+      await Promise.all(begun);
     } finally {
       signal.removeEventListener("abort", onAbort);
       for (const { timer } of this.#timers.values()) clearTimeout(timer);
@@ -97,33 +137,67 @@ export class WorkQueue {
     }
   }
 
-  async #worker(reconcile: Reconciler, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const key = this.#queue.shift();
-      if (key === undefined) {
-        await new Promise<void>((resolve) => {
-          const prev = this.#wake;
-          this.#wake = () => {
-            this.#wake = undefined;
-            prev?.();
-            resolve();
-          };
-        });
-        continue;
-      }
-      this.#queued.delete(key);
-      this.#processing.add(key);
-      const started = Date.now();
-      let outcome: ReconcileOutcome;
-      try {
-        outcome = await reconcile(key, signal);
-      } catch (error) {
-        outcome = { kind: "error", error };
-      }
-      this.#processing.delete(key);
-      this.#settle(key, outcome);
-      this.#onResult?.(key, outcome, Date.now() - started);
+  #sleep(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const prev = this.#wake;
+      this.#wake = () => {
+        this.#wake = undefined;
+        prev?.();
+        resolve();
+      };
+    });
+  }
+
+  /** Hands a freed slot to a reconcile coming back from a released wait, else to the next queued key. */
+  #releaseSlot(): void {
+    const next = this.#slotWaiters.shift();
+    if (next !== undefined) return next();
+    this.#busy--;
+    this.#wake?.();
+  }
+
+  #takeSlot(): Promise<void> {
+    if (this.#busy < this.#concurrency) {
+      this.#busy++;
+      return Promise.resolve();
     }
+    return new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  async #process(key: string, reconcile: Reconciler, signal: AbortSignal): Promise<void> {
+    this.#processing.add(key);
+    const started = Date.now();
+    let depth = 0;
+    let backInSlot: (() => void) | undefined;
+    const ctx: ReconcileContext = {
+      released: async (wait) => {
+        if (depth++ === 0) {
+          this.#parked++;
+          this.#releaseSlot();
+        }
+        try {
+          return await wait();
+        } finally {
+          if (--depth === 0) {
+            await this.#takeSlot();
+            this.#parked--;
+            backInSlot?.();
+          }
+        }
+      },
+    };
+    let outcome: ReconcileOutcome;
+    try {
+      outcome = await reconcile(key, signal, ctx);
+    } catch (error) {
+      outcome = { kind: "error", error };
+    }
+    // A reconcile that returned without awaiting its released wait: the key stays locked until the wait is back in a slot.
+    if (depth > 0) await new Promise<void>((resolve) => (backInSlot = resolve));
+    this.#processing.delete(key);
+    this.#settle(key, outcome);
+    this.#onResult?.(key, outcome, Date.now() - started);
+    this.#releaseSlot();
   }
 
   #settle(key: string, outcome: ReconcileOutcome): void {

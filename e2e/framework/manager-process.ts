@@ -20,6 +20,8 @@ export interface ManagerProcessOptions {
   readonly leaderElectionNamespace?: string;
   /** More flags (e.g. `--provisioning-limit=50`, `--log-level=debug`). */
   readonly extraArgs?: readonly string[];
+  /** Node flags before the script (e.g. `--cpu-prof`, `--cpu-prof-dir=DIR`). */
+  readonly nodeArgs?: readonly string[];
   /** How long a start may take before the probes answer. @default 60000 */
   readonly startTimeoutMs?: number;
   /** The boot HTTP port (e.g. a move target taking over its source's boot URL). @default a free port */
@@ -45,8 +47,9 @@ export interface ManagerProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-export function managerArgs(o: { kubeconfig: string; httpPort: number; probePort: number; leaderElect: boolean; leaderElectionNamespace: string; extra: readonly string[] }): string[] {
+export function managerArgs(o: { kubeconfig: string; httpPort: number; probePort: number; leaderElect: boolean; leaderElectionNamespace: string; extra: readonly string[]; nodeArgs?: readonly string[] }): string[] {
   return [
+    ...(o.nodeArgs ?? []),
     "--import",
     "tsx",
     path.join(REPO_ROOT, "cmd/anvil.ts"),
@@ -77,6 +80,7 @@ export async function startManagerProcess(o: ManagerProcessOptions): Promise<Man
     leaderElect: o.leaderElect ?? true,
     leaderElectionNamespace: o.leaderElectionNamespace ?? "anvil-system",
     extra: o.extraArgs ?? [],
+    nodeArgs: o.nodeArgs ?? [],
   });
   let current: Supervised | undefined;
   let restarts = 0;
