@@ -169,6 +169,20 @@ describe("errors are not states", () => {
     expect(w.provisioner.startedOf("deploy")).toBe(1);
   });
 
+  it("says at once that a deploy waits for its user-data Secret, and makes no error of a Secret that arrives within the grace", async () => {
+    const w = new HostWorld();
+    await w.runTo(S.Available);
+    w.deployInputsProblem = 'user data Secret "lab/ud" not found';
+    w.edit((h) => (h.spec.image = { ...IMAGE }));
+    await w.runTo("waiting", 10, (x) => x.host.status?.conditions?.some((c) => c.type === "Progressing" && c.reason === "InputsMissing") === true);
+    expect(w.host.status?.conditions?.find((c) => c.type === "Progressing")?.message).toBe('deploy: user data Secret "lab/ud" not found; the ramdisk is booted once it is there');
+    expect(w.host.status?.errorType).toBeUndefined();
+    w.deployInputsProblem = undefined;
+    await w.runTo(S.Provisioned, 40, (x) => x.state === S.Provisioned);
+    expect(w.results.some((r) => r.statusPatch?.errorType !== undefined)).toBe(false);
+    expect(w.host.status?.conditions?.find((c) => c.type === "Progressing")?.status).toBe("False");
+  });
+
   it("counts a failed deploy in provisioningFailCount and retries it as a new attempt", async () => {
     const w = new HostWorld();
     await w.runTo(S.Available);

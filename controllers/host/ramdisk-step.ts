@@ -50,13 +50,29 @@ export async function runRamdiskJob(scope: HostScope, draft: StatusDraft, job: R
       return { done: false, result: JSON.stringify(draft.conditions) === before ? cont(scope.timing.pollMs) : update(scope.timing.pollMs) };
     }
     case "not-started":
-      if (blocker !== undefined) {
-        // Booting now would leave the agent waiting for inputs until the boot timeout, with no word in the status.
-        setProgress(draft, ProgressReason.Idle, "", now);
-        return { done: false, result: failed(errorType, `${job.purpose}: ${blocker}; the ramdisk is booted once it is there`) };
-      }
+      // Booting now would leave the agent waiting for its inputs until the boot timeout, with no word in the status.
+      if (blocker !== undefined) return { done: false, result: blocked(scope, draft, job, errorType, blocker, now) };
       return { done: false, result: await bootRamdisk(scope, draft, job, errorType, now) };
   }
+}
+
+/**
+ * How long a missing input may be one the caches have not seen yet before it
+ * is an error: a Secret written just before the host that names it (the
+ * AnvilMachine controller's order) can reach the manager's watch a little later.
+ */
+export const INPUTS_GRACE_MS = 15_000;
+
+/** Says at once what the job waits for (Progressing); an error only once it stays missing past the grace. */
+function blocked(scope: HostScope, draft: StatusDraft, job: RamdiskJob, errorType: ErrorType, blocker: string, now: Date): ActionResult {
+  const message = `${job.purpose}: ${blocker}; the ramdisk is booted once it is there`;
+  const since = progressSince(draft, ProgressReason.InputsMissing);
+  if (since === undefined || draftProgressMessage(draft) !== message) {
+    setProgress(draft, ProgressReason.InputsMissing, message, now);
+    return update(scope.timing.pollMs);
+  }
+  if (now.getTime() - since.getTime() < INPUTS_GRACE_MS) return cont(scope.timing.pollMs);
+  return failed(errorType, message);
 }
 
 async function bootRamdisk(scope: HostScope, draft: StatusDraft, job: RamdiskJob, errorType: ErrorType, now: Date): Promise<ActionResult> {

@@ -212,7 +212,7 @@ function finish(
       stampTransition(draft, from, result.next, now);
       // A finished ramdisk step must not leave the next state looking busy ("inspect: agent running" on an available host).
       const p = getCondition(draft.conditions, HostCondition.Progressing);
-      if (p?.status === "True" && (p.reason === ProgressReason.AgentRunning || p.reason === ProgressReason.RamdiskBooting)) {
+      if (p?.status === "True" && (p.reason === ProgressReason.AgentRunning || p.reason === ProgressReason.RamdiskBooting || p.reason === ProgressReason.InputsMissing)) {
         setProgress(draft, ProgressReason.Idle, "", now);
       }
       draft.provisioning.state = result.next;

@@ -12,6 +12,8 @@ export const ProgressReason = {
   RamdiskBooting: "RamdiskBooting",
   AgentRunning: "AgentRunning",
   SoftPowerOff: "SoftPowerOff",
+  /** A deploy waits for a Secret it names (user data, meta-data, network data). */
+  InputsMissing: "InputsMissing",
   Idle: "Idle",
 } as const;
 export type ProgressReason = (typeof ProgressReason)[keyof typeof ProgressReason];
