@@ -7,14 +7,25 @@
  * firmware asks) by 1 or 100 concurrent clients, and prints MB/s and
  * Anvil's ratio to each anchor.
  *
+ * The client is the same for all three servers: curl, which asks
+ * `blksize 1468 tsize 0 timeout N` and always runs lock-step (it has no
+ * RFC 7440 windowsize), so every server sends one block per ACK; all three
+ * grant blksize 1468 (Anvil and tftpd-hpa allow up to 65464, dnsmasq caps at
+ * the interface MTU).
+ *
  * Every run is bounded by --max-seconds: a run cut there (100 x 64 MiB on a
  * small machine) is measured by the bytes delivered so far, marked `*`.
+ * `--baseline DIR` adds a fourth server, Anvil from another checkout of this
+ * repository (e.g. `git archive <commit> | tar -x -C DIR` plus a node_modules
+ * link), measured interleaved with the others so a change is compared with
+ * its parent under the same load.
  *
- *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m]
+ *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m] [--clients 1|100] [--baseline DIR]
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, createWriteStream, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { firstLogLine } from "../../e2e/framework/log-watch.js";
 import { NetnsLab } from "../../e2e/framework/netns.js";
@@ -25,18 +36,24 @@ const { values } = parseArgs({
     "max-seconds": { type: "string", default: "30" },
     only: { type: "string" },
     blksize: { type: "string", default: "1468" },
+    clients: { type: "string" },
+    baseline: { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const MAX_SECONDS = Number(values["max-seconds"]);
 const BLKSIZE = values.blksize;
 
-const SERVERS = [
+const BASELINE = values.baseline === undefined ? undefined : path.resolve(values.baseline);
+type ServerName = "anvil" | "tftpd-hpa" | "dnsmasq" | "anvil-base";
+const SERVERS: readonly { name: ServerName; ip: string }[] = [
   { name: "anvil", ip: "10.78.0.1" },
   { name: "tftpd-hpa", ip: "10.78.0.2" },
   { name: "dnsmasq", ip: "10.78.0.3" },
-] as const;
-type ServerName = (typeof SERVERS)[number]["name"];
+  ...(BASELINE ? [{ name: "anvil-base" as const, ip: "10.78.0.4" }] : []),
+];
+const CLIENTS = [1, 100].filter((n) => values.clients === undefined || String(n) === values.clients);
+const loads = (): string => loadavg().map((l) => l.toFixed(1)).join(" ");
 
 const FILES = [
   { label: "1 MiB", name: "file-1m.bin", bytes: 1024 * 1024 },
@@ -98,6 +115,15 @@ async function main(): Promise<void> {
     );
     const anvil = lab.startNode(srv, { name: "anvil", entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config] });
     await firstLogLine(anvil.logFile, /"event":"ready"/, { timeoutMs: 60_000 });
+    if (BASELINE) {
+      const baseConfig = path.join(lab.dir, "pxe-base.yaml");
+      writeFileSync(
+        baseConfig,
+        JSON.stringify({ serverAddress: "10.78.0.4", hostsFile: "hosts.yaml", dhcp: { mode: "off" }, tftp: { root, maxBlockSize: 65464 }, http: { enabled: false } }),
+      );
+      const base = lab.startNode(srv, { name: "anvil-base", entry: path.join(BASELINE, "cmd/anvil.ts"), args: ["pxe", "serve", "--config", baseConfig] });
+      await firstLogLine(base.logFile, /"event":"ready"/, { timeoutMs: 60_000 });
+    }
     lab.start(srv, { name: "tftpd-hpa", command: "/usr/sbin/in.tftpd", args: ["-L", "-a", "10.78.0.2:69", "-u", "root", "-B", "65464", "-s", root] });
     lab.start(srv, {
       name: "dnsmasq",
@@ -113,9 +139,10 @@ async function main(): Promise<void> {
       }
     }
 
+    const loadBefore = loads();
     const results: { file: string; clients: number; server: ServerName; mbps: number; ok: boolean; partial: boolean }[] = [];
     for (const f of FILES) {
-      for (const clients of [1, 100]) {
+      for (const clients of CLIENTS) {
         for (const s of SERVERS) {
           const speeds: number[] = [];
           let ok = true;
@@ -155,17 +182,18 @@ async function main(): Promise<void> {
       }
     }
 
-    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq"]];
+    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", ...(BASELINE ? ["anvil/anvil-base"] : [])]];
     for (const f of FILES) {
-      for (const clients of [1, 100]) {
+      for (const clients of CLIENTS) {
         const get = (n: ServerName): (typeof results)[number] | undefined => results.find((r) => r.file === f.label && r.clients === clients && r.server === n);
         const cell = (n: ServerName): string => (get(n)?.ok ? `${get(n)!.mbps.toFixed(1)}${get(n)!.partial ? "*" : ""}` : "failed");
         const ratio = (n: ServerName): string => (get("anvil")?.ok && get(n)?.ok ? (get("anvil")!.mbps / get(n)!.mbps).toFixed(2) : "-");
-        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq")]);
+        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ...(BASELINE ? [ratio("anvil-base")] : [])]);
       }
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    process.stdout.write(`TFTP throughput, curl --tftp-blksize ${BLKSIZE}, median of ${ROUNDS}, veth between two namespaces (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
+    process.stdout.write(`TFTP throughput, curl --tftp-blksize ${BLKSIZE} (lock-step), median of ${ROUNDS}, veth between two namespaces (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
+    process.stdout.write(`load average (1/5/15 min) at start ${loadBefore}, at end ${loads()}${BASELINE ? `; anvil-base = ${BASELINE}` : ""}\n`);
     for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
   } finally {
     await lab.cleanup();
