@@ -146,7 +146,7 @@ describe("a CAPI Machine provisions a real libvirt VM: clusterctl generate → c
       },
     ].map((o) => `---\n${stringify(o)}`).join(""));
     await until("host available", (_ms, h) => state(h) === "available", 180_000);
-  }, 420_000);
+  }, 600_000);
 
   afterAll(async () => {
     const errors: unknown[] = [];
