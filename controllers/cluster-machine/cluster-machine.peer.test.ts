@@ -353,6 +353,31 @@ describe("AnvilCluster and AnvilMachine controllers against a real API server wi
     await until("Paused False", async () => cond(await anvilMachines.get(NS, "m1"), "Paused")?.status === "False");
   });
 
+  it("a machine blocks clusterctl move until its host is paused with its status saved, then lets it go (ADR 0019)", async () => {
+    const BLOCK = "clusterctl.cluster.x-k8s.io/block-move";
+    const blocking = async (): Promise<boolean> => BLOCK in ((await anvilMachines.get(NS, "m1")).metadata.annotations ?? {});
+    await until("block-move on the running machine", blocking);
+    await clusters.patch(NS, "c1", { spec: { paused: true } });
+    await until("h-b paused", async () => (await hosts.get(NS, "h-b")).metadata.annotations?.["baremetalhost.metal3.io/paused"] === "infrastructure.cluster.x-k8s.io/anvil");
+    // No host controller runs here, so nothing saves the status: the machine says so and keeps blocking.
+    const waiting = await until("Paused condition naming the unsaved status", async () => {
+      const c = cond(await anvilMachines.get(NS, "m1"), "Paused");
+      return c?.message.includes("move blocked") ? c : undefined;
+    });
+    expect(waiting.message).toContain("waiting for its status (provisioned) to be saved in baremetalhost.metal3.io/status");
+    expect(await blocking()).toBe(true);
+
+    // What the host controller does for a paused host (controllers/kube-host/status-annotation.ts).
+    const h = await hosts.get(NS, "h-b");
+    await hosts.patch(NS, "h-b", { metadata: { annotations: { "baremetalhost.metal3.io/status": JSON.stringify(h.status) } } });
+    await until("block-move lifted", async () => !(await blocking()));
+
+    await clusters.patch(NS, "c1", { spec: { paused: false } });
+    await until("h-b unpaused", async () => !("baremetalhost.metal3.io/paused" in ((await hosts.get(NS, "h-b")).metadata.annotations ?? {})));
+    await until("block-move back on the running machine", blocking);
+    await hosts.patch(NS, "h-b", { metadata: { annotations: { "baremetalhost.metal3.io/status": null } } });
+  });
+
   it("deleting a machine deprovisions its host, then releases it to the machine that waited", async () => {
     const loser = (await Promise.all(["m2", "m3"].map((n) => anvilMachines.get(NS, n)))).find((x) => !x.status?.hostRef);
     expect(loser).toBeDefined();
