@@ -41,8 +41,8 @@ const MIB = 2 ** 20;
  * Whole flow per host (three TCG VMs share 2 cores with other workers); each
  * phase also has its own bound so a stuck phase names itself early.
  */
-const FLOW_TIMEOUT_MS = 1_500_000;
-const PHASE_MS = { available: 480_000, provisioned: 480_000, osReport: 360_000, wiped: 480_000, deleted: 180_000 } as const;
+const FLOW_TIMEOUT_MS = 1_800_000;
+const PHASE_MS = { available: 600_000, provisioned: 720_000, osReport: 360_000, wiped: 600_000, deleted: 180_000 } as const;
 const sha256 = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
 
 interface Bmh {
