@@ -96,10 +96,9 @@ describe("the kinds Anvil serves", () => {
     expect(at(rootOf(BareMetalHostKind), path)).toHaveProperty(keyword);
   });
 
-  it("labels the BareMetalHost CRD so clusterctl move carries hosts with the management cluster", () => {
+  it("gives the BareMetalHost CRD no clusterctl move label: only claimed hosts move, in their Cluster's graph (ADR 0019)", () => {
     expect(BareMetalHostKind.crd.metadata.labels).toEqual({
       "cluster.x-k8s.io/provider": "infrastructure-anvil",
-      "clusterctl.cluster.x-k8s.io/move-hierarchy": "true",
     });
   });
 

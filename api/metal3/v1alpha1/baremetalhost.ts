@@ -19,7 +19,7 @@ import {
   type Infer,
 } from "../../schema/builder.js";
 import { defineKind, type Resource } from "../../schema/crd.js";
-import { MOVE_HIERARCHY_LABELS, PROVIDER_LABELS } from "../../common/provider.js";
+import { PROVIDER_LABELS } from "../../common/provider.js";
 import { conditionsSchema } from "../../common/condition.js";
 import { objectReferenceSchema, secretReferenceSchema } from "../../common/references.js";
 import {
@@ -176,7 +176,10 @@ export const BareMetalHostKind = defineKind({
   shortNames: ["bmh", "bmhost"],
   categories: ["metal3"],
   /** Anvil's release ships this CRD; no CAPI contract applies to it. */
-  labels: { ...PROVIDER_LABELS, ...MOVE_HIERARCHY_LABELS },
+  // No clusterctl move-hierarchy label (ADR 0019): a claimed host moves in its
+  // Cluster's graph, owned by its AnvilMachine, paused with its status saved;
+  // a free host, which nothing pauses, stays with the source's inventory.
+  labels: { ...PROVIDER_LABELS },
   description: "A physical server: its BMC, boot NIC, power and the image it runs.",
   spec: bareMetalHostSpecSchema,
   status: bareMetalHostStatusSchema,
