@@ -107,7 +107,7 @@ describe("a libvirt VM behind virtualbmc, network-first, switched by Anvil's boo
     const t = Date.now();
     await bmc.power.setPower("on");
     const r = await recorder.next((q) => q.path === "/report" && q.at >= t && q.body.includes("userdata_sha256="), BOOT_TIMEOUT_MS);
-    expect(parseTestOsReport(r.body)).toEqual({ userdataSha256: sha256(userData), uuid, device: "/dev/vda2" });
+    expect(parseTestOsReport(r.body)).toEqual({ userdataSha256: sha256(userData), uuid, device: "/dev/vda2", hostname: "vm0", providerid: "" });
     expect(vm.domain.serial().slice(serialFrom)).toContain("anvil-test-os: booted from disk");
     await vm.domain.waitForState("shut off", 60_000);
 

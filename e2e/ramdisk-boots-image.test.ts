@@ -63,7 +63,7 @@ describe("a host provisioned by the ramdisk", () => {
     const installed = startRamdiskVm({ dir, name: "installed", mac: "52:54:00:a5:00:02", disks: [disk] });
     vms.push(installed);
     const report = await manager.waitFor((r) => r.path === "/report", 180_000);
-    expect(parseTestOsReport(report.body as string)).toEqual({ userdataSha256: sha256(userData), uuid, device: "/dev/vda2" });
+    expect(parseTestOsReport(report.body as string)).toEqual({ userdataSha256: sha256(userData), uuid, device: "/dev/vda2", hostname: "host-os", providerid: "" });
     expect(await installed.waitForExit(60_000)).toBe(0);
     expect(installed.serial()).toContain("anvil-test-os: booted from disk");
     console.info(
