@@ -21,12 +21,13 @@
  * comes from virsh, the disk file and the OS's own report.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
+import { diskHead } from "./framework/libvirt-disk.js";
 import { SERVER_IP } from "./framework/boot-lan.js";
 import { startCapiManagement, type CapiManagement } from "./framework/capi-management.js";
 import { ANVIL_VERSION } from "./framework/clusterctl-repo.js";
@@ -58,18 +59,6 @@ interface Host {
   metadata: { name: string; uid?: string };
   spec: { consumerRef?: { name?: string }; online?: boolean };
   status?: { provisioning?: { state?: string }; errorType?: string; errorMessage?: string; poweredOn?: boolean };
-}
-
-/** The first `bytes` of a file. */
-function head(file: string, bytes: number): Buffer {
-  const fd = openSync(file, "r");
-  try {
-    const b = Buffer.alloc(bytes);
-    readSync(fd, b, 0, bytes, 0);
-    return b;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 describe("a CAPI Machine provisions a real libvirt VM: clusterctl generate → claimed → provisioned → disk boot with its bootstrap data → Running → delete wipes and frees it", () => {
@@ -225,7 +214,7 @@ describe("a CAPI Machine provisions a real libvirt VM: clusterctl generate → c
     });
     expect(got.device).toMatch(/^\/dev\/[sv]da2$/);
     expect(vm.domain.serial()).toContain("anvil-test-os: booted from disk");
-    expect(head(vm.disk, MIB).equals(Buffer.alloc(MIB)), "the image is on the VM's disk").toBe(false);
+    expect(diskHead(vm.disk, MIB).equals(Buffer.alloc(MIB)), "the image is on the VM's disk").toBe(false);
 
     // Stand-in for cloud-init + kubeadm + kubelet (ADR 0016), fed only by what the OS read: KCP's
     // bootstrap data runs `kubeadm init`, which uploads kubeadm-config; the kubelet registers the Node.
@@ -242,7 +231,7 @@ describe("a CAPI Machine provisions a real libvirt VM: clusterctl generate → c
     const left = async (): Promise<string> => (await kubectl(["get", "clusters.cluster.x-k8s.io,kubeadmcontrolplanes,anvilclusters,anvilmachines", "-n", NS, "-o", "name"])).stdout.trim();
     await until("Cluster deleted, host available and free", async (ms, h) => ms.length === 0 && state(h) === "available" && !h?.spec.consumerRef && (await left()) === "", 360_000);
     expect(statesSeen.slice(statesSeen.lastIndexOf("provisioned")), "host states after the deletion").toContain("deprovisioning");
-    expect(head(vm.disk, MIB).equals(Buffer.alloc(MIB)), "first MiB of the VM's disk wiped").toBe(true);
+    expect(diskHead(vm.disk, MIB).equals(Buffer.alloc(MIB)), "first MiB of the VM's disk wiped").toBe(true);
     const h = await host();
     expect(h?.spec.online).toBe(false);
     await vm.domain.waitForState("shut off", 60_000);

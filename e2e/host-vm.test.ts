@@ -16,12 +16,13 @@
  * Anvil's status.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { diskHead } from "./framework/libvirt-disk.js";
 import { SERVER_IFACE, SERVER_IP } from "./framework/boot-lan.js";
 import { startControlPlane, type ControlPlane } from "./framework/control-plane.js";
 import { startHttpRecorder, type HttpRecorder } from "./framework/http-recorder.js";
@@ -63,18 +64,6 @@ interface BootLogEvent {
   client?: string;
   file?: string;
   outcome?: string;
-}
-
-/** The first `bytes` of a file. */
-function head(file: string, bytes: number): Buffer {
-  const fd = openSync(file, "r");
-  try {
-    const b = Buffer.alloc(bytes);
-    readSync(fd, b, 0, bytes, 0);
-    return b;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 describe("BareMetalHosts on three libvirt VMs (Redfish SeaBIOS, Redfish UEFI, IPMI) through anvil manager with the real ramdisk", () => {
@@ -225,7 +214,7 @@ describe("BareMetalHosts on three libvirt VMs (Redfish SeaBIOS, Redfish UEFI, IP
     expect(serial).toContain("anvil-test-os: booted from disk");
     // OVMF's boot manager logs to the serial port, SeaBIOS does not: the UEFI VM really ran OVMF, the others did not.
     expect(serial.includes("BdsDxe: "), `${name}: OVMF on the serial console`).toBe(vm.firmware === "uefi");
-    expect(head(vm.disk, MIB).equals(Buffer.alloc(MIB))).toBe(false);
+    expect(diskHead(vm.disk, MIB).equals(Buffer.alloc(MIB))).toBe(false);
 
     // Deprovisioning: clearing the image wipes the disk and the host comes back available.
     const t2 = Date.now();
@@ -234,7 +223,7 @@ describe("BareMetalHosts on three libvirt VMs (Redfish SeaBIOS, Redfish UEFI, IP
     await until(name, "deprovisioning", (h) => state(h) === "deprovisioning", wipeDeadline, states, t0);
     await until(name, "available again", (h) => state(h) === "available", wipeDeadline, states, t0);
     t.clearToAvailable = Date.now() - t2;
-    expect(head(vm.disk, MIB).equals(Buffer.alloc(MIB)), `${name}: first MiB of the disk wiped`).toBe(true);
+    expect(diskHead(vm.disk, MIB).equals(Buffer.alloc(MIB)), `${name}: first MiB of the disk wiped`).toBe(true);
 
     // Delete: powered off, finalizer gone (the object disappears).
     const t3 = Date.now();

@@ -8,7 +8,7 @@
  * sfdisk and mtools inside the file: no loop device, no mount.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, mkdtempSync, openSync, readSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -56,4 +56,16 @@ export function configDriveDisk(o: ConfigDriveDiskOptions): number {
     rmSync(tmp, { recursive: true, force: true });
   }
   return offset;
+}
+
+/** The first `bytes` of a VM's disk file: the tests read it to tell an image (or a wipe) from an empty disk. */
+export function diskHead(file: string, bytes: number): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const b = Buffer.alloc(bytes);
+    readSync(fd, b, 0, bytes, 0);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
 }
