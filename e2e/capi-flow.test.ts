@@ -22,12 +22,12 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { fleetInventory } from "./demo/inventory.js";
+import { capiRoleInventory, startCapiFleetAgent } from "./framework/capi-fleet.js";
 import { startCapiManagement, type CapiManagement } from "./framework/capi-management.js";
 import { ANVIL_VERSION } from "./framework/clusterctl-repo.js";
 import { startManagerProcess, type ManagerProcess } from "./framework/manager-process.js";
 import { freeTcpPort } from "./framework/ports.js";
-import { startSimAgent, type SimAgent } from "./framework/sim-agent.js";
+import type { SimAgent } from "./framework/sim-agent.js";
 import { startSimKubelets, type SimKubelets } from "./framework/sim-kubelet.js";
 import { startSushyTools, type SushyTools } from "./framework/sushy-tools.js";
 import { peerVersion } from "./framework/versions.js";
@@ -41,7 +41,6 @@ const IMAGE_SHA256 = createHash("sha256").update(IMAGE).digest("hex");
 const K8S_VERSION = `v${peerVersion("KUBE_VERSION")}`;
 const POD_CIDR = "192.168.0.0/16";
 const SERVICE_CIDR = "10.96.0.0/12";
-const ROLE = "cluster.x-k8s.io/role";
 
 interface Machine {
   metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
@@ -122,22 +121,8 @@ describe("clusterctl generate → apply → Machines Provisioned → Running; sc
     await new Promise<void>((resolve) => images.listen(0, "127.0.0.1", resolve));
     imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/os.img`;
     manager = await startManagerProcess({ kubeconfig: mgmt.cp.kubeconfigPath, dir, extraArgs: ["--log-level=debug"] });
-    sim = startSimAgent({
-      redfishUrl: sushy.url,
-      auth: { username: "admin", password: PASSWORD },
-      systems: sushy.systems.map((s) => ({ path: s.path, name: s.name, mac: s.mac })),
-      bootUrl: manager.bootUrl,
-      // sushy-tools applies a power change 1–11 s late; a faster poll sees it sooner (5 systems: cheap).
-      pollMs: 250,
-      progressSteps: 2,
-      progressStepMs: 200,
-    });
-    const role = (r: string) => sushy.systems.filter((s) => s.name.startsWith(r)).map((s) => ({ id: s.id, name: s.name, bootMac: s.mac }));
-    const opts = { redfishBase: sushy.url, namespace: NS, username: "admin", password: PASSWORD };
-    const inventory = [
-      ...fleetInventory(role("cp-"), { ...opts, labels: { [ROLE]: "control-plane" } }),
-      ...fleetInventory(role("worker-"), { ...opts, labels: { [ROLE]: "worker" } }),
-    ];
+    sim = startCapiFleetAgent(sushy, manager.bootUrl, PASSWORD);
+    const inventory = capiRoleInventory(sushy, { namespace: NS, password: PASSWORD });
     await kubectl(["apply", "-f", "-"], inventory.map((m) => `---\n${stringify(m)}`).join(""));
     await until("5 hosts available", (_ms, hs) => hs.length === 5 && hs.every((h) => h.status?.provisioning?.state === "available"), 120_000);
   }, 300_000);

@@ -27,12 +27,13 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { bmcSecretName, fleetInventory } from "./demo/inventory.js";
+import { bmcSecretName } from "./demo/inventory.js";
+import { capiRoleInventory, startCapiFleetAgent } from "./framework/capi-fleet.js";
 import { startCapiManagement, type CapiManagement } from "./framework/capi-management.js";
 import { ANVIL_VERSION } from "./framework/clusterctl-repo.js";
 import { startManagerProcess, type ManagerProcess } from "./framework/manager-process.js";
 import { freeTcpPort } from "./framework/ports.js";
-import { startSimAgent, type SimAgent } from "./framework/sim-agent.js";
+import type { SimAgent } from "./framework/sim-agent.js";
 import { startSimKubelets, type SimKubelets } from "./framework/sim-kubelet.js";
 import { startSushyTools, type SushyTools } from "./framework/sushy-tools.js";
 import { peerVersion } from "./framework/versions.js";
@@ -46,7 +47,6 @@ const IMAGE_SHA256 = createHash("sha256").update(IMAGE).digest("hex");
 const K8S_VERSION = `v${peerVersion("KUBE_VERSION")}`;
 const POD_CIDR = "192.168.0.0/16";
 const SERVICE_CIDR = "10.96.0.0/12";
-const ROLE = "cluster.x-k8s.io/role";
 const STATUS_ANNOTATION = "baremetalhost.metal3.io/status";
 const PAUSED_ANNOTATION = "baremetalhost.metal3.io/paused";
 
@@ -137,21 +137,8 @@ describe("clusterctl move to a second management cluster: hosts and Machines kee
     await new Promise<void>((resolve) => images.listen(0, "127.0.0.1", resolve));
     imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/os.img`;
     sourceAnvil = await startManagerProcess({ kubeconfig: source.cp.kubeconfigPath, dir: path.join(dir, "source"), extraArgs: ["--log-level=debug"] });
-    sim = startSimAgent({
-      redfishUrl: sushy.url,
-      auth: { username: "admin", password: PASSWORD },
-      systems: sushy.systems.map((s) => ({ path: s.path, name: s.name, mac: s.mac })),
-      bootUrl: sourceAnvil.bootUrl,
-      pollMs: 250,
-      progressSteps: 2,
-      progressStepMs: 200,
-    });
-    const role = (prefix: string) => sushy.systems.filter((s) => s.name.startsWith(prefix)).map((s) => ({ id: s.id, name: s.name, bootMac: s.mac }));
-    const opts = { redfishBase: sushy.url, namespace: NS, username: "admin", password: PASSWORD };
-    const inventory = [
-      ...fleetInventory(role("cp-"), { ...opts, labels: { [ROLE]: "control-plane" } }),
-      ...fleetInventory(role("worker-"), { ...opts, labels: { [ROLE]: "worker" } }),
-    ];
+    sim = startCapiFleetAgent(sushy, sourceAnvil.bootUrl, PASSWORD);
+    const inventory = capiRoleInventory(sushy, { namespace: NS, password: PASSWORD });
     await on(source)(["apply", "-f", "-"], { input: inventory.map((m) => `---\n${stringify(m)}`).join("") });
     await until(on(source), "3 hosts available on the source", (_ms, hs) => hs.length === 3 && hs.every((h) => h.status?.provisioning?.state === "available"), 180_000, anvilLogs(sourceAnvil));
     // Two management clusters, each building its clusterctl repository and running init: 450 s for one was seen at load 40.
