@@ -9,7 +9,7 @@ export type { ObjectMeta, OwnerReference } from "./common/meta.js";
 export type { Condition } from "./common/condition.js";
 export type { LabelSelector } from "./common/label-selector.js";
 export type { ObjectReference, SecretReference } from "./common/references.js";
-export { MOVE_HIERARCHY_LABELS, PROVIDER_LABEL, PROVIDER_LABELS, PROVIDER_NAME } from "./common/provider.js";
+export { PROVIDER_LABEL, PROVIDER_LABELS, PROVIDER_NAME } from "./common/provider.js";
 export { ALL_KINDS } from "./kinds.js";
 
 export * from "./metal3/v1alpha1/constants.js";
