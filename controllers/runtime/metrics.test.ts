@@ -48,6 +48,16 @@ describe("Registry text exposition", () => {
     expect(r.render()).toContain('workqueue_depth{name="host"} 7');
   });
 
+  it("brings a counter up to a count kept elsewhere at scrape time through its collector", () => {
+    const r = new Registry();
+    let served = 2;
+    const c = r.counter("served_total", "Served.", ["route"]);
+    c.onCollect(() => c.inc({ route: "a" }, served - c.get({ route: "a" })));
+    expect(r.render()).toContain('served_total{route="a"} 2');
+    served = 5;
+    expect(r.render()).toContain('served_total{route="a"} 5');
+  });
+
   it.each([
     ["a bad metric name", (r: Registry) => r.counter("1bad", "x")],
     ["a reserved label name", (r: Registry) => r.counter("ok", "x", ["__name"])],

@@ -61,6 +61,7 @@ abstract class Metric {
 export class Counter extends Metric {
   readonly type = "counter";
   readonly #v = new Map<string, [string[], number]>();
+  #collect: (() => void) | undefined;
   inc(labels: Labels = {}, by = 1): void {
     if (!(by >= 0)) throw new MetricError(`${this.name}: a counter only goes up (got ${by})`);
     const values = this.valuesOf(labels);
@@ -71,7 +72,13 @@ export class Counter extends Metric {
   get(labels: Labels = {}): number {
     return this.#v.get(this.valuesOf(labels).join("\u0000"))?.[1] ?? 0;
   }
+  /** Runs `fn` before each render, to bring the counter up to a count kept elsewhere (client_golang's CounterFunc). */
+  onCollect(fn: () => void): this {
+    this.#collect = fn;
+    return this;
+  }
   protected samples(): string[] {
+    this.#collect?.();
     return [...this.#v.values()].map(([vals, n]) => `${this.name}${labelText(this.labelNames, vals)} ${formatValue(n)}`);
   }
 }
