@@ -17,6 +17,7 @@ import { registerClusterControllers } from "../controllers/cluster-machine/index
 import { registerHostController } from "../controllers/kube-host/index.js";
 import { bindAddress, createLogger, Manager, type Logger } from "../controllers/runtime/index.js";
 import { startBootService, type BootService, type BootServiceLogEvent } from "../pxe/boot-service.js";
+import { exportAgentApiCounters } from "./agent-api-metrics.js";
 import { capiPresence } from "./capi-presence.js";
 import { bootConfigFor, ManagerConfigError } from "./manager-boot-config.js";
 import { MANAGER_USAGE, ManagerFlagError, parseManagerFlags, type ManagerSettings } from "./manager-flags.js";
@@ -114,6 +115,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       signal: stop.signal,
       log: (e) => logBootEvent(bootLog, e),
     });
+    exportAgentApiCounters(manager.registry, service.agentCounters);
     const addr = (a: { address: string; port: number } | undefined): string => (a ? `${a.address}:${a.port}` : "off");
     log.info("boot service ready", { dhcp: bootConfig.dhcp.mode, tftp: addr(service.tftpAddress), http: addr(service.httpAddress), publicUrl: bootConfig.http?.publicUrl });
     await manager.start(stop.signal);

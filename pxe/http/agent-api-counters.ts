@@ -1,6 +1,6 @@
 /**
- * Counters of the agent API, read by whoever exports metrics (the manager,
- * later): calls the backend accepted, per route, and requests refused, per
+ * Counters of the agent API, read by whoever exports metrics (the manager
+ * puts them on /metrics: cmd/agent-api-metrics.ts): calls the backend accepted, per route, and requests refused, per
  * stable error code — including the 401/403/404 BootHttpServer answers
  * before the agent handler runs (its `agentRejected` option).
  */
