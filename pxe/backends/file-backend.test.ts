@@ -1,8 +1,8 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventually } from "../../e2e/framework/process.js";
 import { FileBackend, parseHosts } from "./file-backend.js";
 
 const YAML = `
@@ -64,9 +64,8 @@ describe("FileBackend", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const until = async (cond: () => Promise<boolean>): Promise<void> => {
-    for (let i = 0; i < 100 && !(await cond()); i++) await sleep(20);
-  };
+  /** A file watch fires within milliseconds on a quiet machine; 5 s leaves a loaded one room, under the 10 s test timeout. */
+  const RELOAD = { timeoutMs: 5_000, intervalMs: 20 };
 
   it("answers by MAC in any notation and says undefined for an unknown MAC", async () => {
     backend = await FileBackend.open(file, { watch: false });
@@ -86,7 +85,7 @@ describe("FileBackend", () => {
     backend = await FileBackend.open(file);
     writeFileSync(`${file}.new`, "hosts: [{ mac: '52:54:00:aa:bb:07', name: added }]");
     renameSync(`${file}.new`, file);
-    await until(async () => (await backend!.byMac("52:54:00:aa:bb:07")) !== undefined);
+    await eventually("the renamed file to be read", async () => (await backend!.byMac("52:54:00:aa:bb:07")) !== undefined, RELOAD);
     expect((await backend.byMac("52:54:00:aa:bb:07"))?.hostName).toBe("added");
     expect(await backend.byMac("52:54:00:aa:bb:01")).toBeUndefined();
   });
@@ -95,7 +94,7 @@ describe("FileBackend", () => {
     const reloads: string[] = [];
     backend = await FileBackend.open(file, { onReload: (n, e) => reloads.push(e ? e.code : `ok ${n}`) });
     writeFileSync(file, "hosts: [{ mac: nope }]");
-    await until(() => Promise.resolve(reloads.length > 0));
+    await eventually("a reload", () => reloads.length > 0, RELOAD);
     expect(backend.lastError?.code).toBe("HOSTS_FILE_INVALID");
     expect((await backend.byMac("52:54:00:aa:bb:01"))?.hostName).toBe("default/node-0");
   });
