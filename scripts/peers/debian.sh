@@ -11,6 +11,7 @@ PKGS=(
   ipmitool openipmi
   dnsmasq-base tftpd-hpa kea-admin kea-dhcp4-server
   python3-venv mtools fdisk syslinux syslinux-common syslinux-efi
+  linux-perf
 )
 missing() {
   local p
