@@ -24,8 +24,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # non-root container's added capabilities into its effective set, so node
 # carries them as file capabilities; the Deployment keeps them in the
 # bounding set (manifests/manager/manager.yaml).
+# Debian's ipxe package: the binaries the TFTP server hands PXE ROMs
+# (/usr/lib/ipxe, the manager's ipxeDir; docs/pxe.md "The iPXE binaries").
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcap2-bin \
+ && apt-get install -y --no-install-recommends libcap2-bin ipxe \
  && setcap cap_net_bind_service,cap_net_raw=+ep "$(command -v node)" \
  && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/dist ./dist
