@@ -86,6 +86,8 @@ export function applyBoot(
   // RFC 2132 §9.4/§9.5: options 66 and 67 duplicate sname/file for clients that ask for them.
   if (requested.includes(Opt.TftpServerName) && choice.kind === "tftp") reply.options.set(Opt.TftpServerName, Buffer.from(cfg.tftpServer));
   if (requested.includes(Opt.BootfileName)) reply.options.set(Opt.BootfileName, Buffer.from(file, "latin1"));
+  // Option 77 raw, as iPXE sends it: the iPXE binary reads it from the ROM's cached reply (ADR 0024).
+  if (choice.kind === "tftp" && choice.userClass !== "") reply.options.set(Opt.UserClass, Buffer.from(choice.userClass, "latin1"));
   if (choice.kind === "http") {
     // UEFI 2.x §24.7.2: an HTTP boot client only accepts offers that carry option 60 "HTTPClient".
     reply.options.set(Opt.VendorClassId, Buffer.from("HTTPClient"));
