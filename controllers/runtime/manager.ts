@@ -17,6 +17,7 @@ import { Registry } from "./metrics.js";
 import { LeaseKind, type KindRef, type KubeObject } from "./object.js";
 import { ProbeServer } from "./probe-server.js";
 import { ResourceClient } from "./resource-client.js";
+import { runSignal, sharedSignal } from "./run-signal.js";
 import { registerRuntimeMetrics, type RuntimeMetrics } from "./runtime-metrics.js";
 import { Transport } from "./transport.js";
 
@@ -144,10 +145,10 @@ export class Manager {
   }
 
   /**
-   * Runs until `signal` aborts, then stops controllers, caches and the
+   * Runs until `outer` aborts, then stops controllers, caches and the
    * server and releases the Lease. Resolves once all of it has stopped.
    */
-  async start(signal: AbortSignal): Promise<void> {
+  async start(outer: AbortSignal): Promise<void> {
     if (this.#started) throw new ManagerError("MANAGER_ALREADY_STARTED", "a manager starts once");
     this.#started = true;
     const probes = this.#opts.probes === false ? undefined : this.#probeServer();
@@ -156,6 +157,7 @@ export class Manager {
       this.#probeAddress = { host: a.address, port: a.port };
       this.logger.info("serving probes and metrics", { address: `${a.address}:${a.port}` });
     }
+    const { signal, detach } = runSignal(outer);
     const tasks: Promise<void>[] = [...this.#informers.values()].map((i) => i.run(signal));
     if (this.#elector) {
       const running: Promise<void>[] = [];
@@ -178,6 +180,7 @@ export class Manager {
     try {
       await Promise.all(tasks);
     } finally {
+      detach();
       for (const fn of this.#onStop) {
         await fn().catch((err: unknown) => this.logger.warn("stop hook failed", { error: err }));
       }
@@ -189,6 +192,7 @@ export class Manager {
   }
 
   #runControllers(signal: AbortSignal): Promise<void>[] {
+    sharedSignal(signal); // the elector's leading signal, shared by every worker like the run signal
     return this.#controllers.map((c) =>
       c.run(signal).catch((err: unknown) => {
         if (!signal.aborted) this.logger.error("controller stopped", { controller: c.name, error: err });
