@@ -32,28 +32,38 @@ export class BufferSource implements BlockSource {
 }
 
 /**
- * Streams a large file with positional reads of `CHUNK` bytes, one chunk
- * read ahead, so a transfer holds at most two chunks and most blocks are
- * served without a thread-pool round trip.
+ * Streams a large file with positional reads of whole blocks, about
+ * `CHUNK_TARGET` bytes at a time, one chunk read ahead, so a transfer holds
+ * at most two chunks and every block is served from memory without a
+ * thread-pool round trip. A chunk is a whole number of the transfer's blocks:
+ * no block straddles two chunks (each such block cost a positional read of
+ * its own while the transfer waited).
  */
 export class DiskSource implements BlockSource {
-  private static readonly CHUNK = 512 * 1024;
+  private static readonly CHUNK_TARGET = 512 * 1024;
+  private readonly chunkBytes: number;
   private readonly chunks = new Map<number, Promise<Buffer>>();
   private readonly ready = new Map<number, Buffer>();
+  /** Highest chunk whose read-ahead was started: it starts once per chunk, not once per block. */
+  private readAheadFrom = 0;
 
   private constructor(
     private readonly fh: FileHandle,
     readonly size: number,
-  ) {}
+    blockSize: number,
+  ) {
+    this.chunkBytes = Math.max(1, Math.floor(DiskSource.CHUNK_TARGET / blockSize)) * blockSize;
+  }
 
-  static async open(p: string, size: number): Promise<DiskSource> {
-    return new DiskSource(await open(p, "r"), size);
+  /** `blockSize` aligns the chunks to the transfer's blocks (RFC 2348 blksize, 512 by default). */
+  static async open(p: string, size: number, blockSize = 512): Promise<DiskSource> {
+    return new DiskSource(await open(p, "r"), size, blockSize);
   }
 
   private chunk(index: number): Promise<Buffer> {
     let c = this.chunks.get(index);
     if (c === undefined) {
-      c = this.readAt(index * DiskSource.CHUNK, DiskSource.CHUNK).then((buf) => {
+      c = this.readAt(index * this.chunkBytes, this.chunkBytes).then((buf) => {
         if (this.chunks.has(index)) this.ready.set(index, buf);
         return buf;
       });
@@ -82,25 +92,29 @@ export class DiskSource implements BlockSource {
   }
 
   peek(offset: number, length: number): Buffer | undefined {
-    const index = Math.floor(offset / DiskSource.CHUNK);
+    const index = Math.floor(offset / this.chunkBytes);
+    const start = offset - index * this.chunkBytes;
     const end = Math.min(offset + length, this.size);
-    if (Math.floor(Math.max(offset, end - 1) / DiskSource.CHUNK) !== index) return undefined;
+    if (start + (end - offset) > this.chunkBytes) return undefined;
     const buf = this.ready.get(index);
     if (buf === undefined) return undefined;
-    if ((offset % DiskSource.CHUNK) + length > DiskSource.CHUNK / 2) void this.chunk(index + 1).catch(() => undefined);
-    const start = offset - index * DiskSource.CHUNK;
-    return buf.subarray(start, start + (end - offset));
+    // Past the middle of a chunk, read the next one ahead (once), so it is in memory when the transfer gets there.
+    if (index >= this.readAheadFrom && start + length > this.chunkBytes / 2) {
+      this.readAheadFrom = index + 1;
+      if ((index + 1) * this.chunkBytes < this.size) void this.chunk(index + 1).catch(() => undefined);
+    }
+    return buf.subarray(start, start + Math.max(0, end - offset));
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
     const hit = this.peek(offset, length);
     if (hit) return hit;
     const end = Math.min(offset + length, this.size);
-    const first = Math.floor(offset / DiskSource.CHUNK);
-    const last = Math.floor(Math.max(offset, end - 1) / DiskSource.CHUNK);
+    const first = Math.floor(offset / this.chunkBytes);
+    const last = Math.floor(Math.max(offset, end - 1) / this.chunkBytes);
     if (first !== last) return this.readAt(offset, length);
     const buf = await this.chunk(first);
-    const start = offset - first * DiskSource.CHUNK;
+    const start = offset - first * this.chunkBytes;
     return buf.subarray(start, start + Math.max(0, end - offset));
   }
 
@@ -135,8 +149,9 @@ export class SourceCache {
     this.maxTotal = opts.maxTotalBytes ?? 64 * 1024 * 1024;
   }
 
-  async open(file: ResolvedFile): Promise<BlockSource> {
-    if (file.size > this.maxFile) return DiskSource.open(file.path, file.size);
+  /** `blockSize` is the transfer's (RFC 2348): a file streamed from disk is read in whole blocks. */
+  async open(file: ResolvedFile, blockSize?: number): Promise<BlockSource> {
+    if (file.size > this.maxFile) return DiskSource.open(file.path, file.size, blockSize);
     const hit = this.entries.get(file.path);
     if (hit && hit.size === file.size && hit.mtimeMs === file.mtimeMs) return new BufferSource(hit.data);
     const data = await readFile(file.path);

@@ -138,21 +138,25 @@ export class TftpServer {
       return;
     }
     if (!req.options.has("tsize")) this.replacePendingFrom(rinfo.address, req.filename);
-    let source: BlockSource = await this.cache.open(file);
+    let source: BlockSource;
     if (req.mode === "netascii") {
-      if (source.size > NETASCII_MAX_BYTES) {
-        await source.close();
+      if (file.size > NETASCII_MAX_BYTES) {
         this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "File too large for netascii, use octet", "netascii-size");
         return;
       }
-      const raw = await source.read(0, source.size);
-      await source.close();
-      source = new BufferSource(toNetascii(raw));
+      const raw = await this.cache.open(file);
+      const text = await raw.read(0, raw.size);
+      await raw.close();
+      source = new BufferSource(toNetascii(text));
+    } else {
+      // A file streamed from disk is read in whole blocks of the size this request will get.
+      source = await this.cache.open(file, negotiate(req.options, this.limits, undefined).params.blockSize);
     }
     if (this.transfers.has(key) || !this.socket) {
       await source.close();
       return;
     }
+    // RFC 2349 §4: tsize is what the client will receive (after any netascii conversion).
     const { params, oack } = negotiate(req.options, this.limits, source.size);
     const socket = dgram.createSocket({ type: "udp4" });
     const started = Date.now();
