@@ -13,6 +13,16 @@
  * grant blksize 1468 (Anvil and tftpd-hpa allow up to 65464, dnsmasq caps at
  * the interface MTU).
  *
+ * Beside MB/s each row gives the server's CPU per DATA block: the
+ * `task-clock` that `perf stat -p <pid>` counts over the row's rounds (every
+ * thread, and every child forked meanwhile: tftpd-hpa forks one per
+ * transfer and ignores SIGCHLD, so proc(5)'s cutime never sees them; dnsmasq
+ * and Anvil are one process), divided by the blocks delivered. Unlike MB/s
+ * it hardly moves with the machine's load, so rows measured at different
+ * loads compare. curl's CPU per block (user+sys of the reaped curl, proc(5),
+ * 10 ms ticks) is printed too: client and server share the machine's cores.
+ * Without `perf` on the PATH the server CPU columns read "-".
+ *
  * Every run is bounded by --max-seconds: a run cut there (100 x 64 MiB on a
  * small machine) is measured by the bytes delivered so far, marked `*`.
  * `--baseline DIR` adds a fourth server, Anvil from another checkout of this
@@ -22,8 +32,9 @@
  *
  *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m] [--clients 1|100] [--baseline DIR]
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, createWriteStream, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -94,6 +105,61 @@ function samePrefix(a: string, b: string, n: number): boolean {
   }
 }
 
+const TICKS_PER_SECOND = 100; // USER_HZ, the unit of proc(5)'s times on Linux
+
+/** User+sys CPU seconds of the children this process has reaped (proc(5) cutime + cstime): the curl runs. */
+function reapedChildrenCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  // Fields after the command name (which may hold spaces) start at field 3 (state); cutime is field 16.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND;
+}
+
+/** Waits (bounded) until `pid` has no live children, so a forking server's transfers are all counted. */
+async function childrenGone(pid: number, maxMs: number): Promise<boolean> {
+  const until = Date.now() + maxMs;
+  for (;;) {
+    let kids: string;
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    } catch {
+      return true;
+    }
+    if (kids === "") return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Counts a process's CPU time (perf's task-clock: all its threads, and the
+ * children it forks after the start) until `stop()`, which resolves to
+ * milliseconds, or undefined when perf is missing or failed.
+ */
+async function cpuCounter(pid: number, outFile: string): Promise<{ stop(): Promise<number | undefined> }> {
+  const perf = spawn("perf", ["stat", "-e", "task-clock", "-x", ",", "-p", String(pid), "-o", outFile], { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => {
+    perf.once("exit", () => resolve());
+    perf.once("error", () => resolve());
+  });
+  // perf attaches to the process's threads before it counts anything; give it that moment.
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 300))]);
+  return {
+    async stop() {
+      if (perf.exitCode === null && perf.pid !== undefined) perf.kill("SIGINT");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (perf.exitCode === null) perf.kill("SIGKILL");
+      try {
+        const line = readFileSync(outFile, "utf8").split("\n").find((l) => l.includes("task-clock"));
+        const ms = Number(line?.split(",")[0]);
+        return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const lab = new NetnsLab();
   try {
@@ -113,8 +179,10 @@ async function main(): Promise<void> {
       config,
       JSON.stringify({ serverAddress: "10.78.0.1", hostsFile: "hosts.yaml", dhcp: { mode: "off" }, tftp: { root, maxBlockSize: 65464 }, http: { enabled: false } }),
     );
+    const pids = new Map<ServerName, number | undefined>();
     const anvil = lab.startNode(srv, { name: "anvil", entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config] });
     await firstLogLine(anvil.logFile, /"event":"ready"/, { timeoutMs: 60_000 });
+    pids.set("anvil", anvil.child.pid);
     if (BASELINE) {
       const baseConfig = path.join(lab.dir, "pxe-base.yaml");
       writeFileSync(
@@ -123,13 +191,16 @@ async function main(): Promise<void> {
       );
       const base = lab.startNode(srv, { name: "anvil-base", entry: path.join(BASELINE, "cmd/anvil.ts"), args: ["pxe", "serve", "--config", baseConfig] });
       await firstLogLine(base.logFile, /"event":"ready"/, { timeoutMs: 60_000 });
+      pids.set("anvil-base", base.child.pid);
     }
-    lab.start(srv, { name: "tftpd-hpa", command: "/usr/sbin/in.tftpd", args: ["-L", "-a", "10.78.0.2:69", "-u", "root", "-B", "65464", "-s", root] });
-    lab.start(srv, {
+    const tftpd = lab.start(srv, { name: "tftpd-hpa", command: "/usr/sbin/in.tftpd", args: ["-L", "-a", "10.78.0.2:69", "-u", "root", "-B", "65464", "-s", root] });
+    const dnsmasq = lab.start(srv, {
       name: "dnsmasq",
       command: "/usr/sbin/dnsmasq",
       args: ["--no-daemon", "--conf-file=/dev/null", "--port=0", "--listen-address=10.78.0.3", "--bind-interfaces", "--enable-tftp", `--tftp-root=${root}`, "--tftp-max=1000", "--user=root", "--pid-file="],
     });
+    pids.set("tftpd-hpa", tftpd.child.pid);
+    pids.set("dnsmasq", dnsmasq.child.pid);
     await new Promise((r) => setTimeout(r, 1000));
 
     // One unmeasured download per server and file first: page cache, JIT and caches warm for all alike.
@@ -140,13 +211,31 @@ async function main(): Promise<void> {
     }
 
     const loadBefore = loads();
-    const results: { file: string; clients: number; server: ServerName; mbps: number; ok: boolean; partial: boolean }[] = [];
+    const results: {
+      file: string;
+      clients: number;
+      server: ServerName;
+      mbps: number;
+      ok: boolean;
+      partial: boolean;
+      /** Server CPU µs per DATA block delivered, over all rounds. */
+      serverUs?: number;
+      /** curl's CPU µs per DATA block. */
+      clientUs?: number;
+      /** 1-minute load average when the row began. */
+      load: string;
+    }[] = [];
     for (const f of FILES) {
       for (const clients of CLIENTS) {
         for (const s of SERVERS) {
           const speeds: number[] = [];
           let ok = true;
           let partial = false;
+          let blocks = 0;
+          const load = loadavg()[0]!.toFixed(1);
+          const pid = pids.get(s.name);
+          const counter = pid === undefined ? undefined : await cpuCounter(pid, path.join(lab.dir, `perf-${s.name}-${f.name}-${clients}.csv`));
+          const clientCpu0 = reapedChildrenCpuSeconds();
           for (let round = 0; round < ROUNDS && ok; round++) {
             const outDir = path.join(lab.dir, `out-${s.name}-${f.name}-${clients}-${round}`);
             mkdirSync(outDir, { recursive: true });
@@ -172,29 +261,51 @@ async function main(): Promise<void> {
             }
             if (cut) partial = true;
             speeds.push(bytes / 1e6 / secs);
+            blocks += sizes.reduce((a, n) => a + Math.ceil(n / Number(BLKSIZE)), 0);
             continue;
           }
+          const clientCpu = reapedChildrenCpuSeconds() - clientCpu0;
+          // A forking server's transfers outlive a cut curl until their own retries give up: count them to the end.
+          if (pid !== undefined && !(await childrenGone(pid, 60_000))) process.stderr.write(`${s.name}: children still running after 60 s; CPU counted so far\n`);
+          const serverMs = await counter?.stop();
           speeds.sort((a, b) => a - b);
           const median = speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0;
-          results.push({ file: f.label, clients, server: s.name, mbps: median, ok, partial });
-          process.stderr.write(`${f.label} x${clients} ${s.name}: ${ok ? `${median.toFixed(1)} MB/s${partial ? " (cut at the time bound)" : ""} (runs: ${speeds.map((v) => v.toFixed(1)).join(", ")})` : "FAILED"}\n`);
+          const serverUs = serverMs !== undefined && blocks > 0 ? (serverMs * 1000) / blocks : undefined;
+          const clientUs = blocks > 0 ? (clientCpu * 1e6) / blocks : undefined;
+          results.push({ file: f.label, clients, server: s.name, mbps: median, ok, partial, serverUs, clientUs, load });
+          const cpu = `server ${serverUs?.toFixed(1) ?? "-"} µs/block, curl ${clientUs?.toFixed(1) ?? "-"} µs/block, ${blocks} blocks, load ${load}`;
+          process.stderr.write(`${f.label} x${clients} ${s.name}: ${ok ? `${median.toFixed(1)} MB/s${partial ? " (cut at the time bound)" : ""} (runs: ${speeds.map((v) => v.toFixed(1)).join(", ")}); ${cpu}` : "FAILED"}\n`);
         }
       }
     }
 
-    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", ...(BASELINE ? ["anvil/anvil-base"] : [])]];
+    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", ...(BASELINE ? ["anvil/anvil-base"] : []), "load"]];
+    const cpuRows = [["file", "clients", ...SERVERS.map((s) => `${s.name} µs/block`), "tftpd-hpa/anvil", "dnsmasq/anvil", ...(BASELINE ? ["anvil-base/anvil"] : []), "curl µs/block (anvil)"]];
     for (const f of FILES) {
       for (const clients of CLIENTS) {
         const get = (n: ServerName): (typeof results)[number] | undefined => results.find((r) => r.file === f.label && r.clients === clients && r.server === n);
         const cell = (n: ServerName): string => (get(n)?.ok ? `${get(n)!.mbps.toFixed(1)}${get(n)!.partial ? "*" : ""}` : "failed");
         const ratio = (n: ServerName): string => (get("anvil")?.ok && get(n)?.ok ? (get("anvil")!.mbps / get(n)!.mbps).toFixed(2) : "-");
-        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ...(BASELINE ? [ratio("anvil-base")] : [])]);
+        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ...(BASELINE ? [ratio("anvil-base")] : []), get("anvil")?.load ?? "-"]);
+        // CPU ratios read like the MB/s ones: above 1 means Anvil spends less per block.
+        const us = (n: ServerName): string => get(n)?.serverUs?.toFixed(1) ?? "-";
+        const cpuRatio = (n: ServerName): string => {
+          const a = get("anvil")?.serverUs;
+          const b = get(n)?.serverUs;
+          return a !== undefined && b !== undefined ? (b / a).toFixed(2) : "-";
+        };
+        cpuRows.push([f.label, String(clients), ...SERVERS.map((s) => us(s.name)), cpuRatio("tftpd-hpa"), cpuRatio("dnsmasq"), ...(BASELINE ? [cpuRatio("anvil-base")] : []), get("anvil")?.clientUs?.toFixed(1) ?? "-"]);
       }
     }
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    const print = (table: string[][]): void => {
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+      for (const r of table) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
+    };
     process.stdout.write(`TFTP throughput, curl --tftp-blksize ${BLKSIZE} (lock-step), median of ${ROUNDS}, veth between two namespaces (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
-    process.stdout.write(`load average (1/5/15 min) at start ${loadBefore}, at end ${loads()}${BASELINE ? `; anvil-base = ${BASELINE}` : ""}\n`);
-    for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
+    process.stdout.write(`load average (1/5/15 min) at start ${loadBefore}, at end ${loads()}; "load" = 1-min load when Anvil's row began${BASELINE ? `; anvil-base = ${BASELINE}` : ""}\n`);
+    print(rows);
+    process.stdout.write(`\nServer CPU per DATA block (perf task-clock over all ${ROUNDS} rounds / blocks delivered; ratios above 1 = Anvil spends less)\n`);
+    print(cpuRows);
   } finally {
     await lab.cleanup();
   }
