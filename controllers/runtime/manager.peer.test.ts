@@ -5,11 +5,11 @@
  * credentials Secret.
  */
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BareMetalHost } from "../../api/index.js";
 import { startControlPlane, type ControlPlane } from "../../e2e/framework/control-plane.js";
 import { REPO_ROOT } from "../../e2e/framework/peers.js";
+import { eventually } from "../../e2e/framework/process.js";
 import type { EventRecorder, EventsV1 } from "./event-recorder.js";
 import { BareMetalHostRef } from "./kinds.js";
 import { createLogger } from "./logger.js";
@@ -34,15 +34,8 @@ const host = (name: string, secret: string, online: boolean): BareMetalHost => (
   spec: { online, bootMACAddress: "00:11:22:33:44:66", bmc: { address: "redfish://127.0.0.1:1/redfish/v1/Systems/1", credentialsName: secret } },
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Bound and pace of every wait on the API server below. */
+const WAIT = { timeoutMs: 15_000, intervalMs: 50 };
 
 /** Prometheus text format: every non-comment line is `name{labels} value`. */
 function parseMetrics(text: string): Map<string, number> {
@@ -115,7 +108,7 @@ describe("a Manager running a BareMetalHost controller on a real API server", ()
         hostCache.list((h) => h.metadata.namespace === s.metadata?.namespace && h.spec.bmc?.credentialsName === s.metadata?.name).map(keyOf),
       );
     running = mgr.start(stop.signal);
-    await until("caches to sync", () => mgr.hasSynced() || undefined);
+    await eventually("caches to sync", () => mgr.hasSynced(), WAIT);
   });
 
   afterAll(async () => {
@@ -127,24 +120,24 @@ describe("a Manager running a BareMetalHost controller on a real API server", ()
   it("reconciles a new host's status from its spec and holds its finalizer", async () => {
     await secrets.create({ metadata: { name: "bmc-a", namespace: "default" }, stringData: { username: "admin", password: PLANTED_PASSWORD } });
     await hosts.create(host("host-a", "bmc-a", true));
-    const h = await until("host-a status", async () => {
+    const h = await eventually("host-a status", async () => {
       const x = await hosts.get("default", "host-a");
       return x.status?.poweredOn === true ? x : undefined;
-    });
+    }, WAIT);
     expect(h.status).toMatchObject({ operationalStatus: "OK", errorMessage: "" });
     expect(h.metadata.finalizers).toContain(FINALIZER);
   });
 
   it("follows a spec change through the watch", async () => {
     await hosts.patch("default", "host-a", { spec: { online: false } });
-    await until("host-a powered off in status", async () => ((await hosts.get("default", "host-a")).status?.poweredOn === false ? true : undefined));
+    await eventually("host-a powered off in status", async () => (await hosts.get("default", "host-a")).status?.poweredOn === false, WAIT);
   });
 
   it("shows the cache every add, update and delete of a host", async () => {
     await hosts.create(host("host-seen", "bmc-a", false));
     await hosts.patch("default", "host-seen", { spec: { online: true } });
     await hosts.delete("default", "host-seen");
-    await until("delete event", () => seen.includes("delete default/host-seen") || undefined);
+    await eventually("delete event", () => seen.includes("delete default/host-seen"), WAIT);
     expect(seen).toContain("add default/host-seen");
     expect(seen).toContain("update default/host-seen online=true");
     expect(hostCache.get("default/host-seen")).toBeUndefined();
@@ -152,26 +145,26 @@ describe("a Manager running a BareMetalHost controller on a real API server", ()
 
   it("reports a missing credentials Secret, and recovers when the Secret appears (a mapped watch, no polling)", async () => {
     await hosts.create(host("host-b", "bmc-b", true));
-    const broken = await until("host-b error", async () => {
+    const broken = await eventually("host-b error", async () => {
       const x = await hosts.get("default", "host-b");
       return x.status?.operationalStatus === "error" ? x : undefined;
-    });
+    }, WAIT);
     expect(broken.status?.errorMessage).toBe("credentials Secret bmc-b not found");
     await secrets.create({ metadata: { name: "bmc-b", namespace: "default" }, stringData: { username: "admin", password: PLANTED_PASSWORD } });
-    const fixed = await until("host-b recovered", async () => {
+    const fixed = await eventually("host-b recovered", async () => {
       const x = await hosts.get("default", "host-b");
       return x.status?.operationalStatus === "OK" ? x : undefined;
-    });
+    }, WAIT);
     expect(fixed.status).toMatchObject({ errorMessage: "", poweredOn: true });
     expect(fixed.status?.errorType).toBeUndefined();
   });
 
   it("records a Warning Event about the host", async () => {
     const events = mgr.client<EventsV1>(EventKind);
-    const ev = await until("an Event", async () => {
+    const ev = await eventually("an Event", async () => {
       const { items } = await events.list({ namespace: "default" });
       return items.find((e) => e.regarding?.name === "host-b" && e.reason === "CredentialsMissing");
-    });
+    }, WAIT);
     expect(ev).toMatchObject({ type: "Warning", reportingController: "anvil.test/host-controller", note: "credentials Secret bmc-b not found" });
     expect(ev.regarding).toMatchObject({ kind: "BareMetalHost", namespace: "default" });
   });
@@ -191,11 +184,14 @@ describe("a Manager running a BareMetalHost controller on a real API server", ()
 
   it("runs the delete path and lets the host go once its finalizer is removed", async () => {
     await hosts.delete("default", "host-a");
-    await until("host-a gone", async () =>
-      hosts.get("default", "host-a").then(
-        () => undefined,
-        (e: unknown) => ((e as { code?: string }).code === "API_NOT_FOUND" ? true : undefined),
-      ),
+    await eventually(
+      "host-a gone",
+      () =>
+        hosts.get("default", "host-a").then(
+          () => undefined,
+          (e: unknown) => ((e as { code?: string }).code === "API_NOT_FOUND" ? true : undefined),
+        ),
+      WAIT,
     );
   });
 
