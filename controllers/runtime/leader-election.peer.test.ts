@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../e2e/framework/control-plane.js";
-import { startProcess, type Supervised } from "../../e2e/framework/process.js";
+import { eventually, startProcess, type Supervised } from "../../e2e/framework/process.js";
 import type { Lease } from "./leader-election.js";
 import { Manager } from "./manager.js";
 import { ConfigMapKind, LeaseKind, type KubeObject } from "./object.js";
@@ -26,14 +26,8 @@ interface Replica {
   readonly reconciled: string[];
 }
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
-  }
-  return Date.now() - t0;
-}
+/** Polled often: the takeover and step-down times below are measured by these waits. */
+const POLL_MS = 25;
 
 describe("leader election between managers", () => {
   let cp: ControlPlane;
@@ -69,12 +63,12 @@ describe("leader election between managers", () => {
 
   it("lets exactly one of two replicas reconcile", async () => {
     const a = replica("replica-a", false);
-    await until("a to lead", () => a.mgr.isLeader(), 10_000);
+    await eventually("a to lead", () => a.mgr.isLeader(), { timeoutMs: 10_000, intervalMs: POLL_MS });
     const b = replica("replica-b");
-    await until("b's caches", () => b.mgr.hasSynced(), 10_000);
+    await eventually("b's caches", () => b.mgr.hasSynced(), { timeoutMs: 10_000, intervalMs: POLL_MS });
     const core = a.mgr.client<KubeObject>(ConfigMapKind);
     for (let i = 0; i < 5; i++) await core.create({ metadata: { name: `le-${i}`, namespace: "default", labels: { "anvil.test/le": "yes" } } });
-    await until("a to reconcile all five", () => new Set(a.reconciled).size === 5, 10_000);
+    await eventually("a to reconcile all five", () => new Set(a.reconciled).size === 5, { timeoutMs: 10_000, intervalMs: POLL_MS });
     await sleep(1_000);
     expect(b.mgr.isLeader()).toBe(false);
     expect(b.reconciled).toEqual([]);
@@ -90,7 +84,7 @@ describe("leader election between managers", () => {
     const stoppedAt = Date.now();
     await a.done;
     expect(await leaseHolder()).toBe("replica-a");
-    await until("b to lead", () => b.mgr.isLeader(), LEASE.leaseDurationMs * 3);
+    await eventually("b to lead", () => b.mgr.isLeader(), { timeoutMs: LEASE.leaseDurationMs * 3, intervalMs: POLL_MS });
     const took = Date.now() - stoppedAt;
     console.log(`standby took over ${took} ms after the leader stopped renewing (lease ${LEASE.leaseDurationMs} ms)`);
     // b counts the lease from when it last saw a renewal, at most ~1.1 s before a stopped.
@@ -100,17 +94,17 @@ describe("leader election between managers", () => {
     expect(await leaseHolder()).toBe("replica-b");
     const core = b.mgr.client<KubeObject>(ConfigMapKind);
     await core.create({ metadata: { name: "le-after-b", namespace: "default", labels: { "anvil.test/le": "yes" } } });
-    await until("b to reconcile", () => b.reconciled.includes("default/le-after-b"), 10_000);
+    await eventually("b to reconcile", () => b.reconciled.includes("default/le-after-b"), { timeoutMs: 10_000, intervalMs: POLL_MS });
   });
 
   it("hands over at once when the leader stops gracefully and releases the Lease", async () => {
     const b = replicas[1]!;
     const c = replica("replica-c");
-    await until("c's caches", () => c.mgr.hasSynced(), 10_000);
+    await eventually("c's caches", () => c.mgr.hasSynced(), { timeoutMs: 10_000, intervalMs: POLL_MS });
     b.stop.abort();
     const stoppedAt = Date.now();
     await b.done;
-    await until("c to lead", () => c.mgr.isLeader(), LEASE.leaseDurationMs);
+    await eventually("c to lead", () => c.mgr.isLeader(), { timeoutMs: LEASE.leaseDurationMs, intervalMs: POLL_MS });
     const took = Date.now() - stoppedAt;
     console.log(`standby took over ${took} ms after a graceful release`);
     expect(took).toBeLessThan(LEASE.leaseDurationMs - 1_000);
@@ -124,7 +118,9 @@ describe("leader election between managers", () => {
     const current = await leases.get("default", LEASE.name);
     const now = new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
     await leases.update({ ...current, spec: { ...current.spec, holderIdentity: "intruder", leaseDurationSeconds: 30, renewTime: now } });
-    const took = await until("c to step down", () => !c.mgr.isLeader(), LEASE.renewDeadlineMs + 3 * LEASE.retryPeriodMs);
+    const lostAt = Date.now();
+    await eventually("c to step down", () => !c.mgr.isLeader(), { timeoutMs: LEASE.renewDeadlineMs + 3 * LEASE.retryPeriodMs, intervalMs: POLL_MS });
+    const took = Date.now() - lostAt;
     console.log(`leader stepped down ${took} ms after losing its Lease (renew deadline ${LEASE.renewDeadlineMs} ms)`);
     const before = c.reconciled.length;
     const core = c.mgr.client<KubeObject>(ConfigMapKind);
@@ -165,18 +161,18 @@ describe("leader election between managers", () => {
       const stampOf = async (name: string): Promise<string | undefined> => (await cms.get("default", name)).metadata?.annotations?.["anvil.test/stamped-by"];
       const p1 = spawnReplica("proc-1");
       // Generous bounds: a tsx process starts in ~2 s on a quiet machine and in 30 s or more at load 30.
-      await until("proc-1 to lead", async () => (await holder()) === "proc-1", 90_000).catch((e: unknown) => {
+      await eventually("proc-1 to lead", async () => (await holder()) === "proc-1", { timeoutMs: 90_000, intervalMs: POLL_MS }).catch((e: unknown) => {
         throw new Error(`${String(e)}\n${p1.tail()}`);
       });
       const p2 = spawnReplica("proc-2");
       await cms.create({ metadata: { name: "stamp-1", namespace: "default", labels: { "anvil.test/stamp": "yes" } } });
-      await until("proc-1 to stamp", async () => (await stampOf("stamp-1")) === "proc-1", 30_000);
-      await until("proc-2 to campaign", () => p2.tail(200).includes("replica synced"), 90_000);
+      await eventually("proc-1 to stamp", async () => (await stampOf("stamp-1")) === "proc-1", { timeoutMs: 30_000, intervalMs: POLL_MS });
+      await eventually("proc-2 to campaign", () => p2.tail(200).includes("replica synced"), { timeoutMs: 90_000, intervalMs: POLL_MS });
       await sleep(3 * KILL_LEASE.retryPeriodMs);
       process.kill(p1.child.pid!, "SIGKILL");
       const killedAt = Date.now();
       await p1.exited;
-      await until("proc-2 to take the Lease", async () => (await holder()) === "proc-2", KILL_LEASE.leaseDurationMs * 4).catch((e: unknown) => {
+      await eventually("proc-2 to take the Lease", async () => (await holder()) === "proc-2", { timeoutMs: KILL_LEASE.leaseDurationMs * 4, intervalMs: POLL_MS }).catch((e: unknown) => {
         throw new Error(`${String(e)}\n${p2.tail()}`);
       });
       const took = Date.now() - killedAt;
@@ -185,7 +181,7 @@ describe("leader election between managers", () => {
       // before the kill); how soon after that it wins depends on the machine's load, and is bounded by the poll above.
       expect(took).toBeGreaterThan(KILL_LEASE.leaseDurationMs - 2 * 2.2 * KILL_LEASE.retryPeriodMs);
       await cms.create({ metadata: { name: "stamp-2", namespace: "default", labels: { "anvil.test/stamp": "yes" } } });
-      await until("proc-2 to stamp", async () => (await stampOf("stamp-2")) === "proc-2", 30_000);
+      await eventually("proc-2 to stamp", async () => (await stampOf("stamp-2")) === "proc-2", { timeoutMs: 30_000, intervalMs: POLL_MS });
     }, 360_000);
   });
 });
