@@ -17,6 +17,7 @@ import type { AgentBackend, AgentInstructions } from "../../pxe/agent-backend.js
 import type { BootBackend } from "../../pxe/boot-backend.js";
 import { startControlPlane, type ControlPlane } from "../../e2e/framework/control-plane.js";
 import { REPO_ROOT } from "../../e2e/framework/peers.js";
+import { eventually } from "../../e2e/framework/process.js";
 import { startSushyTools, type SushySystem, type SushyTools } from "../../e2e/framework/sushy-tools.js";
 import { BareMetalHostRef, createLogger, EventKind, HardwareDataRef, Manager, SecretKind, type EventsV1, type ResourceClient } from "../runtime/index.js";
 import { AGENT_STATE_LABEL } from "./agent-state.js";
@@ -29,16 +30,6 @@ const WRONG_PASSWORD = "Wr0ng-BMC-Passw0rd-planted";
 const USER_DATA = "#cloud-config\nrunme: planted-user-data-7f3a\n";
 const IMAGE_TOTAL = 4 * 1024 * 1024;
 const CHECKSUM = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 const hardwareFor = (sys: SushySystem, i: number): HardwareDetails => ({
   systemVendor: { manufacturer: "Sushy", productName: "fake", serialNumber: `SN-${i}` },
@@ -157,10 +148,10 @@ describe("the BareMetalHost controller on a real API server with Redfish BMCs", 
   });
   const state = async (name: string): Promise<string> => (await hosts.get(NS, name)).status?.provisioning.state ?? "";
   const waitState = (name: string, want: string, ms: number): Promise<BareMetalHost> =>
-    until(`${name} to be ${want}`, async () => {
+    eventually(`${name} to be ${want}`, async () => {
       const h = await hosts.get(NS, name);
       return h.status?.provisioning.state === want ? h : undefined;
-    }, ms);
+    }, { timeoutMs: ms, intervalMs: 200 });
 
   beforeAll(async () => {
     cp = await startControlPlane();
@@ -181,7 +172,7 @@ describe("the BareMetalHost controller on a real API server with Redfish BMCs", 
     hosts = mgr.client<BareMetalHost>(BareMetalHostRef);
     secrets = mgr.client<Secret>(SecretKind);
     running = mgr.start(stop.signal);
-    await until("caches to sync", () => (mgr.hasSynced() ? true : undefined), 30_000);
+    await eventually("caches to sync", () => mgr.hasSynced(), { timeoutMs: 30_000, intervalMs: 200 });
     player = new AgentPlayer(sushy, sushy.systems.slice(0, 3), handle.bootBackend, handle.agentBackend, hosts);
     player.start();
   });
@@ -203,10 +194,10 @@ describe("the BareMetalHost controller on a real API server with Redfish BMCs", 
       metadata: { name: "bad", namespace: NS },
       spec: { ...hostSpec(sys, "bad-bmc"), inspectionMode: "disabled" },
     });
-    const broken = await until("a registration error", async () => {
+    const broken = await eventually("a registration error", async () => {
       const h = await hosts.get(NS, "bad");
       return h.status?.errorType === "registration error" ? h : undefined;
-    }, 30_000);
+    }, { timeoutMs: 30_000, intervalMs: 200 });
     expect(broken.status).toMatchObject({ operationalStatus: "error", provisioning: { state: "registering" } });
     expect(broken.status?.errorMessage).toContain('rejected the credentials in Secret "bad-bmc"');
     const fixedAt = Date.now();
@@ -315,11 +306,11 @@ describe("the BareMetalHost controller on a real API server with Redfish BMCs", 
   it("deletes the hosts: power off, agent state and HardwareData removed, finalizer gone", async () => {
     for (const n of [...names, "bad"]) await hosts.delete(NS, n);
     for (const n of [...names, "bad"]) {
-      await until(`${n} to be gone`, async () =>
+      await eventually(`${n} to be gone`, () =>
         hosts.get(NS, n).then(
           () => undefined,
           (e: unknown) => ((e as { code?: string }).code === "API_NOT_FOUND" ? true : undefined),
-        ), 60_000);
+        ), { timeoutMs: 60_000, intervalMs: 200 });
     }
     const agentSecrets = await secrets.list({ namespace: NS, labelSelector: `${AGENT_STATE_LABEL}=true` });
     expect(agentSecrets.items).toHaveLength(0);
