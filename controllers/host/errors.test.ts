@@ -154,6 +154,18 @@ describe("errors are not states", () => {
     if (c.endState === S.Provisioned && c.inState === S.Provisioned) expect(w.provisioner.startedOf("deploy")).toBe(deploysBefore);
   });
 
+  it("counts errors from 0 again once an available host's BMC that failed for a while answers and its power is steady", async () => {
+    const w = new HostWorld();
+    await w.runTo(S.Available);
+    w.bmc.failNext("getPower", BmcErrorCode.BmcError, { times: 2 });
+    await w.runTo("error", 20, (x) => x.host.status?.operationalStatus === OperationalStatus.Error);
+    expect(w.host.status?.errorType).toBe(ErrorType.PowerManagement);
+    expect(w.host.status?.errorMessage).toMatch(/reading power state: BMC_ERROR/);
+    await w.runTo("steady", 20, (x) => x.host.status?.operationalStatus === OperationalStatus.OK && x.host.status.errorCount === 0);
+    expect(w.state).toBe(S.Available);
+    expect(w.host.status?.errorType).toBeUndefined();
+  });
+
   it("boots no ramdisk for a deploy while its user-data Secret is missing, and leaves a running deploy alone", async () => {
     const w = new HostWorld();
     await w.runTo(S.Available);

@@ -51,6 +51,9 @@ export async function enforcePower(scope: HostScope, draft: StatusDraft, effects
     setProgress(draft, ProgressReason.Idle, "", scope.clock.now());
     return update();
   }
+  // Power is as wanted and the BMC answered: Metal3's manageHostPower zeroes errorCount here, so a host whose
+  // BMC failed for a while (power management error) counts its errors from 0 again once it is steady.
+  draft.errorCount = 0;
   return changed ? update() : undefined;
 }
 
