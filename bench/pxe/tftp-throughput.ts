@@ -30,7 +30,14 @@
  * link), measured interleaved with the others so a change is compared with
  * its parent under the same load.
  *
- *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m] [--clients 1|100] [--baseline DIR]
+ * `--pin-cpu N` runs every server (all its threads and children) and curl
+ * on CPU N only. On a VM whose idle vCPUs halt (this machine: cpuidle
+ * haltpoll with guest_halt_poll_ns=0), a lock-step transfer whose client and
+ * server sit on different vCPUs pays a cross-vCPU wake-up on every packet
+ * (one 64 MiB transfer: ~3 s on one vCPU, 17-29 s split), and where the
+ * scheduler puts them is luck; pinned, every server gets the same placement.
+ *
+ *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m] [--clients 1|100] [--baseline DIR] [--pin-cpu N]
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -49,11 +56,16 @@ const { values } = parseArgs({
     blksize: { type: "string", default: "1468" },
     clients: { type: "string" },
     baseline: { type: "string" },
+    "pin-cpu": { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const MAX_SECONDS = Number(values["max-seconds"]);
 const BLKSIZE = values.blksize;
+const PIN = values["pin-cpu"];
+if (PIN !== undefined && !/^[0-9]+$/.test(PIN)) throw new Error(`--pin-cpu takes one CPU number, got ${PIN}`);
+/** curl, on the pinned CPU when asked. */
+const curlCommand = (args: readonly string[]): [string, string[]] => (PIN === undefined ? ["curl", [...args]] : ["taskset", ["-c", PIN, "curl", ...args]]);
 
 const BASELINE = values.baseline === undefined ? undefined : path.resolve(values.baseline);
 type ServerName = "anvil" | "tftpd-hpa" | "dnsmasq" | "anvil-base";
@@ -201,12 +213,16 @@ async function main(): Promise<void> {
     });
     pids.set("tftpd-hpa", tftpd.child.pid);
     pids.set("dnsmasq", dnsmasq.child.pid);
+    if (PIN !== undefined) {
+      // -a: every thread (Node's too); children forked later (tftpd-hpa's transfers) inherit the mask.
+      for (const pid of pids.values()) if (pid !== undefined) await lab.exec(srv, "taskset", ["-a", "-p", "-c", PIN, String(pid)]);
+    }
     await new Promise((r) => setTimeout(r, 1000));
 
     // One unmeasured download per server and file first: page cache, JIT and caches warm for all alike.
     for (const s of SERVERS) {
       for (const f of FILES) {
-        await lab.exec(cli, "curl", ["-sS", "--max-time", String(MAX_SECONDS), "--tftp-blksize", BLKSIZE, "-o", "/dev/null", `tftp://${s.ip}/${f.name}`], { allowFailure: true, timeoutMs: (MAX_SECONDS + 30) * 1000 });
+        await lab.exec(cli, ...curlCommand(["-sS", "--max-time", String(MAX_SECONDS), "--tftp-blksize", BLKSIZE, "-o", "/dev/null", `tftp://${s.ip}/${f.name}`]), { allowFailure: true, timeoutMs: (MAX_SECONDS + 30) * 1000 });
       }
     }
 
@@ -245,7 +261,7 @@ async function main(): Promise<void> {
             if (clients > 1) args.push("--parallel", "--parallel-immediate", "--parallel-max", String(clients));
             for (let i = 0; i < clients; i++) args.push("-o", path.join(outDir, `${i}`), `tftp://${s.ip}/${f.name}`);
             const t0 = process.hrtime.bigint();
-            const r = await lab.exec(cli, "curl", args, { allowFailure: true, timeoutMs: (MAX_SECONDS + 30) * 1000 });
+            const r = await lab.exec(cli, ...curlCommand(args), { allowFailure: true, timeoutMs: (MAX_SECONDS + 30) * 1000 });
             const secs = Number(process.hrtime.bigint() - t0) / 1e9;
             const sizes = Array.from({ length: clients }, (_, i) => fileSize(path.join(outDir, `${i}`)));
             const bytes = sizes.reduce((a, b) => a + b, 0);
@@ -301,7 +317,7 @@ async function main(): Promise<void> {
       const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
       for (const r of table) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
     };
-    process.stdout.write(`TFTP throughput, curl --tftp-blksize ${BLKSIZE} (lock-step), median of ${ROUNDS}, veth between two namespaces (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
+    process.stdout.write(`TFTP throughput, curl --tftp-blksize ${BLKSIZE} (lock-step), median of ${ROUNDS}, veth between two namespaces${PIN === undefined ? "" : `, servers and curl pinned to CPU ${PIN}`} (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
     process.stdout.write(`load average (1/5/15 min) at start ${loadBefore}, at end ${loads()}; "load" = 1-min load when Anvil's row began${BASELINE ? `; anvil-base = ${BASELINE}` : ""}\n`);
     print(rows);
     process.stdout.write(`\nServer CPU per DATA block (perf task-clock over all ${ROUNDS} rounds / blocks delivered; ratios above 1 = Anvil spends less)\n`);
