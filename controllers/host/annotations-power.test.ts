@@ -204,4 +204,21 @@ describe("provisioning limit at registration", () => {
     w.capacity = true;
     await w.runTo(S.Available);
   });
+
+  it("asks a delayed host's BMC nothing while it waits for a slot, and checks it again once the Secret changes", async () => {
+    const w = new HostWorld();
+    w.capacity = false;
+    for (let i = 0; i < 4; i++) await w.step();
+    expect(w.host.status?.operationalStatus).toBe(OperationalStatus.Delayed);
+    const reads = w.bmc.callsOf("getPower");
+    for (let i = 0; i < 5; i++) await w.step();
+    expect(w.state).toBe(S.Registering);
+    expect(w.bmc.callsOf("getPower")).toBe(reads);
+    w.secret = { ...w.secret!, version: "2" };
+    await w.step();
+    expect(w.bmc.callsOf("getPower")).toBe(reads + 1);
+    expect(w.host.status?.goodCredentials?.credentialsVersion).toBe("2");
+    w.capacity = true;
+    await w.runTo(S.Available);
+  });
 });

@@ -93,6 +93,14 @@ export interface HostTiming {
   /** How often to look at a host waiting for the agent or for power. */
   readonly pollMs: number;
   /**
+   * How often a host held back by the provisioning limit (`delayed`) asks
+   * again. The Kubernetes controller also wakes waiting hosts as soon as a
+   * slot frees, so this is the fallback, not the pace: polling every few
+   * seconds put 800 waiting hosts of a 1000-host fleet ahead of the ones
+   * holding slots in the work queue.
+   */
+  readonly delayedPollMs: number;
+  /**
    * How long an agent that took a job may stay silent (no progress) before the
    * job counts as failed and a new attempt boots the ramdisk again: an agent
    * that died mid-deploy must not leave the host in `provisioning` for ever.
@@ -105,6 +113,7 @@ export const DEFAULT_TIMING: HostTiming = {
   softPowerOffTimeoutMs: 180_000,
   ramdiskBootTimeoutMs: 600_000,
   pollMs: 5_000,
+  delayedPollMs: 30_000,
   agentSilenceTimeoutMs: 900_000,
 };
 

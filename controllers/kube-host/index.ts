@@ -21,7 +21,7 @@ import { hostReconciler } from "./host-reconciler.js";
 import { hostEventFilter, hostsNamingSecret } from "./host-watches.js";
 import { KubeAgentBackend } from "./kube-agent-backend.js";
 import { KubeBootBackend } from "./kube-boot-backend.js";
-import { cacheLimiter } from "./provisioning-limiter.js";
+import { cacheLimiter, isBusy } from "./provisioning-limiter.js";
 import type { Secret } from "./secret.js";
 
 export interface HostControllerOptions {
@@ -51,6 +51,9 @@ export interface HostControllerHandle {
 
 export const HOST_CONTROLLER_NAME = "baremetalhost";
 
+/** Waiting hosts woken per freed provisioning slot. */
+const WAKE_PER_FREED_SLOT = 2;
+
 /** Registers informers + the controller on the manager; they start with manager.start(). */
 export function registerHostController(opts: HostControllerOptions): HostControllerHandle {
   const mgr = opts.manager;
@@ -71,6 +74,7 @@ export function registerHostController(opts: HostControllerOptions): HostControl
     for (const h of hosts.list()) mgr.metrics.hostsByState.inc({ state: h.status?.provisioning.state || "none" });
   });
 
+  const limiter = cacheLimiter(() => hosts.list(), opts.provisioningLimit ?? 20);
   const reconcile = hostReconciler({
     hostClient: mgr.client<BareMetalHost>(BareMetalHostRef),
     hosts,
@@ -79,14 +83,14 @@ export function registerHostController(opts: HostControllerOptions): HostControl
     secrets: secretCache,
     store,
     bmcs,
-    limiter: cacheLimiter(() => hosts.list(), opts.provisioningLimit ?? 20),
+    limiter,
     timing,
     clock,
     recorder: mgr.eventRecorder("metal3.io/anvil-host-controller"),
     log,
   });
 
-  mgr
+  const controller = mgr
     .addController<BareMetalHost>({
       name: HOST_CONTROLLER_NAME,
       for: hostCache,
@@ -101,6 +105,20 @@ export function registerHostController(opts: HostControllerOptions): HostControl
       }
       return hostsNamingSecret(hostCache.list(), s).map(keyOf);
     });
+  // A host leaving inspecting/provisioning/deprovisioning frees a provisioning slot: wake the hosts
+  // that have waited longest (two per slot, in case one no longer wants it) rather than leave the
+  // slot idle until a delayed host's next poll (`delayedPollMs`).
+  const wakeWaiters = (): void => {
+    for (const k of limiter.waiting(WAKE_PER_FREED_SLOT)) controller.queue.add(k);
+  };
+  hostCache.addHandler({
+    update: (before, after) => {
+      if (isBusy(before) && !isBusy(after)) wakeWaiters();
+    },
+    delete: (h) => {
+      if (isBusy(h)) wakeWaiters();
+    },
+  });
 
   const hostByKey = (key: string): BareMetalHost | undefined => hosts.get(key);
   return {

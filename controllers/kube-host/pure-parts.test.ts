@@ -137,4 +137,28 @@ describe("the provisioning limiter on the cache", () => {
     t = 1_000;
     expect(limiter.hasCapacity("lab/a")).toBe(true);
   });
+
+  it("lists refused hosts longest waiting first, keeps each one's place when it asks again, and drops it once granted", () => {
+    const hosts = [host("a", "inspecting"), host("b", "registering"), host("c", "registering"), host("d", "available")];
+    const limiter = cacheLimiter(() => hosts, 1);
+    expect(limiter.hasCapacity("lab/b")).toBe(false);
+    expect(limiter.hasCapacity("lab/c")).toBe(false);
+    expect(limiter.hasCapacity("lab/d")).toBe(false);
+    expect(limiter.hasCapacity("lab/b")).toBe(false);
+    expect(limiter.waiting(2)).toEqual(["lab/b", "lab/c"]);
+    hosts[0] = host("a", "preparing");
+    expect(limiter.hasCapacity("lab/b")).toBe(true);
+    expect(limiter.waiting(5)).toEqual(["lab/c", "lab/d"]);
+  });
+
+  it("forgets a waiting host that stopped asking", () => {
+    let t = 0;
+    const hosts = [host("a", "provisioning"), host("b", "available"), host("c", "available")];
+    const limiter = cacheLimiter(() => hosts, 1, { waitTtlMs: 10_000, now: () => t });
+    expect(limiter.hasCapacity("lab/b")).toBe(false);
+    t = 6_000;
+    expect(limiter.hasCapacity("lab/c")).toBe(false);
+    t = 10_000;
+    expect(limiter.waiting(5)).toEqual(["lab/c"]);
+  });
 });

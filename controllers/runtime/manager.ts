@@ -1,6 +1,6 @@
 /**
  * The manager owns everything long-lived: one transport (one rate limit for
- * the whole process), shared informers (one per kind and scope, however many
+ * the whole process's reads and writes) and one for Events, shared informers (one per kind and scope, however many
  * controllers read it), the controllers, leader election, and the probe and
  * metrics server. Caches run on every replica so a standby takes over warm;
  * controllers run only on the leader and stop the moment leadership is lost.
@@ -55,6 +55,13 @@ export class ManagerError extends Error {
 
 export class Manager {
   readonly transport: Transport;
+  /**
+   * Events go through their own rate limit, as client-go's event broadcaster
+   * sends them through a clientset (and token bucket) of its own: four
+   * StateChanged Events per registered host must not queue a fleet's status
+   * writes behind them.
+   */
+  readonly #eventTransport: Transport;
   readonly registry: Registry;
   readonly metrics: RuntimeMetrics;
   readonly logger: Logger;
@@ -72,6 +79,7 @@ export class Manager {
     this.#opts = opts;
     this.logger = opts.logger ?? silentLogger;
     this.transport = new Transport(opts.kubeConfig, { qps: opts.qps ?? 50, burst: opts.burst ?? 100 });
+    this.#eventTransport = new Transport(opts.kubeConfig, { qps: opts.qps ?? 50, burst: opts.burst ?? 100, maxSockets: 8 });
     this.registry = opts.registry ?? new Registry();
     this.metrics = registerRuntimeMetrics(this.registry);
     this.metrics.queueDepth.onCollect(() => {
@@ -115,7 +123,7 @@ export class Manager {
   }
 
   eventRecorder(controller: string, redact?: (text: string) => string): EventRecorder {
-    const r = new EventRecorder(this.transport, {
+    const r = new EventRecorder(this.#eventTransport, {
       controller,
       instance: this.identity,
       logger: this.logger,
@@ -187,6 +195,7 @@ export class Manager {
       await Promise.all(this.#recorders.map((r) => r.flush()));
       await probes?.close();
       this.transport.close();
+      this.#eventTransport.close();
       this.logger.info("manager stopped");
     }
   }

@@ -29,9 +29,12 @@ export async function handleAvailable(scope: HostScope, draft: StatusDraft, effe
   return (await enforcePower(scope, draft, effects)) ?? (wasDelayed ? update() : cont());
 }
 
-/** Metal3 shows hosts waiting for a provisioning slot as operationalStatus `delayed` (docs/configuration.md, PROVISIONING_LIMIT). */
+/**
+ * Metal3 shows hosts waiting for a provisioning slot as operationalStatus `delayed` (docs/configuration.md,
+ * PROVISIONING_LIMIT). The limiter's owner wakes the host when a slot frees; `delayedPollMs` is the fallback.
+ */
 export function delayed(scope: HostScope, draft: StatusDraft): ActionResult {
-  if (draft.operationalStatus === OperationalStatus.Delayed) return cont(scope.timing.pollMs);
+  if (draft.operationalStatus === OperationalStatus.Delayed) return cont(scope.timing.delayedPollMs);
   draft.operationalStatus = OperationalStatus.Delayed;
-  return update(scope.timing.pollMs);
+  return update(scope.timing.delayedPollMs);
 }
