@@ -26,6 +26,11 @@ export interface ManagerProcessOptions {
   readonly startTimeoutMs?: number;
   /** The boot HTTP port (e.g. a move target taking over its source's boot URL). @default a free port */
   readonly httpPort?: number;
+  /**
+   * A compiled `cmd/anvil.js` (`tsc -p tsconfig.build.json`), run with plain node as the release
+   * image runs it. @default the TypeScript source through tsx (its loader alone holds ~200 MiB)
+   */
+  readonly entry?: string;
 }
 
 export interface ManagerProcess {
@@ -47,12 +52,19 @@ export interface ManagerProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-export function managerArgs(o: { kubeconfig: string; httpPort: number; probePort: number; leaderElect: boolean; leaderElectionNamespace: string; extra: readonly string[]; nodeArgs?: readonly string[] }): string[] {
+export function managerArgs(o: {
+  kubeconfig: string;
+  httpPort: number;
+  probePort: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  extra: readonly string[];
+  nodeArgs?: readonly string[];
+  entry?: string;
+}): string[] {
   return [
     ...(o.nodeArgs ?? []),
-    "--import",
-    "tsx",
-    path.join(REPO_ROOT, "cmd/anvil.ts"),
+    ...(o.entry !== undefined ? [o.entry] : ["--import", "tsx", path.join(REPO_ROOT, "cmd/anvil.ts")]),
     "manager",
     `--kubeconfig=${o.kubeconfig}`,
     `--leader-elect=${o.leaderElect}`,
@@ -81,6 +93,7 @@ export async function startManagerProcess(o: ManagerProcessOptions): Promise<Man
     leaderElectionNamespace: o.leaderElectionNamespace ?? "anvil-system",
     extra: o.extraArgs ?? [],
     nodeArgs: o.nodeArgs ?? [],
+    ...(o.entry !== undefined ? { entry: o.entry } : {}),
   });
   let current: Supervised | undefined;
   let restarts = 0;

@@ -25,7 +25,18 @@
  * Every deploy is recorded per MAC, so a test can prove no host was
  * provisioned twice. Polling is bounded (a fixed pause between rounds, a
  * request timeout) and `stop()` ends every loop and session.
+ *
+ * Polling every system each second costs the emulators more than anything
+ * the manager asks of them once a fleet has hundreds of hosts (a System GET
+ * is a dozen sqlite reads in sushy-tools). With `notifications` (sushy-tools
+ * started with `notifyUrl: hub.url`) the sim looks at a system only when the
+ * emulator reports a change to it (at the pending power change's apply time)
+ * and when its own firmware delay runs out, plus one slow sweep over all
+ * systems (`sweepMs`) in case a notification was lost. That is how Metal3's
+ * fake-ipa learns of power changes from the same emulator.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runAgentSession, type SimDeploy, type SimEvent } from "./sim-agent-session.js";
 
@@ -53,6 +64,79 @@ export interface SimAgentOptions {
   readonly progressStepMs?: number;
   /** Power-on to the script request (POST, DHCP, iPXE). @default 1000 */
   readonly firmwareDelayMs?: number;
+  /** Look at systems when the emulator reports a change, instead of polling each one every round. */
+  readonly notifications?: SimNotifications;
+  /** With `notifications`: the pause between two sweeps over all systems. @default 30000 */
+  readonly sweepMs?: number;
+}
+
+/** What sushy-tools' fake driver PUTs to its EXTERNAL_NOTIFICATION_URL: the whole system record. */
+interface FakeSystemRecord {
+  readonly uuid?: unknown;
+  readonly pending_power?: { readonly apply_time?: unknown } | null;
+}
+
+/**
+ * The receiver of sushy-tools' external notifications, shared by every
+ * emulator and sim: start it before the emulators (they need its URL) and
+ * stop it after them (an unanswered notification fails the emulator's request).
+ */
+export interface SimNotifications {
+  /** `http://127.0.0.1:<port>/`, for `startSushyTools({ notifyUrl })`. */
+  readonly url: string;
+  /** Calls `cb` with when (epoch ms) the system's pending power change applies, or now. Returns an unsubscribe. */
+  subscribe(uuid: string, cb: (atMs: number) => void): () => void;
+  readonly received: number;
+  stop(): Promise<void>;
+}
+
+const MAX_NOTIFICATION_BYTES = 1 << 20;
+
+export async function startSimNotifications(): Promise<SimNotifications> {
+  const subs = new Map<string, (atMs: number) => void>();
+  let received = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_NOTIFICATION_BYTES) chunks.push(c);
+    });
+    req.on("end", () => {
+      res.writeHead(204).end();
+      if (size > MAX_NOTIFICATION_BYTES) return;
+      let rec: FakeSystemRecord;
+      try {
+        rec = JSON.parse(Buffer.concat(chunks).toString("utf8")) as FakeSystemRecord;
+      } catch {
+        return;
+      }
+      received++;
+      const apply = rec.pending_power?.apply_time;
+      // apply_time is whole epoch seconds; the change shows at the first read from then on.
+      const at = typeof apply === "number" ? apply * 1000 + 50 : Date.now();
+      if (typeof rec.uuid === "string") subs.get(rec.uuid)?.(at);
+    });
+  });
+  // sushy-tools' requests.put opens a connection per notification.
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    subscribe(uuid, cb) {
+      subs.set(uuid, cb);
+      return () => void (subs.get(uuid) === cb && subs.delete(uuid));
+    },
+    get received() {
+      return received;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 export interface SimAgent {
@@ -173,6 +257,7 @@ export function startSimAgent(opts: SimAgentOptions): SimAgent {
       if (why === "unauthorized") {
         st.booted = false;
         st.onSince = Date.now();
+        afterLook(sys);
       }
     });
     st.session = { abort, done };
@@ -214,16 +299,59 @@ export function startSimAgent(opts: SimAgentOptions): SimAgent {
     }
   };
 
+  /** One look at a time per system; a wake during a look runs another right after it. */
+  const running = new Set<string>();
+  const again = new Set<string>();
+  const lookOnce = async (sys: SimSystem): Promise<void> => {
+    if (running.has(sys.mac)) return void again.add(sys.mac);
+    running.add(sys.mac);
+    try {
+      do {
+        again.delete(sys.mac);
+        await look(sys);
+      } while (again.has(sys.mac) && !stop.signal.aborted);
+    } finally {
+      running.delete(sys.mac);
+    }
+    afterLook(sys);
+  };
+
+  /** Notification mode: per system, the one pending timer (the earliest asked for). */
+  const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  const wake = (sys: SimSystem, at: number): void => {
+    if (stop.signal.aborted) return;
+    const pending = timers.get(sys.mac);
+    if (pending !== undefined && pending.at <= at) return;
+    if (pending !== undefined) clearTimeout(pending.timer);
+    const timer = setTimeout(
+      () => {
+        timers.delete(sys.mac);
+        void lookOnce(sys);
+      },
+      Math.max(0, at - Date.now()),
+    );
+    timers.set(sys.mac, { at, timer });
+  };
+  /** What a look leaves to do later: the end of the firmware delay, or the next DHCP retry while the manager is away. */
+  const afterLook = (sys: SimSystem): void => {
+    if (opts.notifications === undefined) return;
+    const st = state.get(sys.mac)!;
+    if (st.power === "On" && !st.booted && st.onSince !== undefined) wake(sys, Math.max(st.onSince + (opts.firmwareDelayMs ?? 1000), Date.now() + 1000));
+  };
+  const uuidOf = (sys: SimSystem): string => decodeURIComponent(sys.path.split("/").pop() ?? "");
+  const unsubscribe = opts.notifications === undefined ? [] : opts.systems.map((sys) => opts.notifications!.subscribe(uuidOf(sys), (at) => wake(sys, at)));
+
   const loop = (async () => {
     const width = Math.max(1, opts.redfishConcurrency ?? 8);
+    const pause = opts.notifications !== undefined ? (opts.sweepMs ?? 30_000) : (opts.pollMs ?? 500);
     while (!stop.signal.aborted) {
       let next = 0;
       const worker = async (): Promise<void> => {
-        while (!stop.signal.aborted && next < opts.systems.length) await look(opts.systems[next++]!);
+        while (!stop.signal.aborted && next < opts.systems.length) await lookOnce(opts.systems[next++]!);
       };
       await Promise.all(Array.from({ length: Math.min(width, opts.systems.length) }, worker));
       rounds++;
-      await sleep(opts.pollMs ?? 500, undefined, { signal: stop.signal }).catch(() => undefined);
+      await sleep(pause, undefined, { signal: stop.signal }).catch(() => undefined);
     }
   })();
 
@@ -245,7 +373,12 @@ export function startSimAgent(opts: SimAgentOptions): SimAgent {
     },
     async stop() {
       stop.abort();
+      for (const u of unsubscribe) u();
+      for (const { timer } of timers.values()) clearTimeout(timer);
+      timers.clear();
       await loop;
+      // Every look's requests end with the stop signal; bounded all the same.
+      for (let i = 0; running.size > 0 && i < 300; i++) await sleep(50);
       await Promise.all([...state.values()].map((st) => endSession(st)));
     },
   };

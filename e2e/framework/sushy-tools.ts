@@ -35,6 +35,12 @@ export interface SushyToolsOptions {
   readonly auth?: { readonly username: string; readonly password: string };
   /** Serve HTTPS with a certificate from a fresh test CA. @default false */
   readonly tls?: boolean;
+  /**
+   * The fake driver's external notifier (what Metal3's fake-ipa listens to): every change to a
+   * system (a power request with its apply time, a pending power change applied, a boot device)
+   * is PUT there as the system's JSON. Used by the sim agent instead of polling every system.
+   */
+  readonly notifyUrl?: string;
 }
 
 export interface SushySystem {
@@ -103,7 +109,7 @@ export async function startSushyTools(opts: SushyToolsOptions): Promise<SushyToo
         uuid: sys.uuid,
         name: sys.name,
         power_state: s.powerState ?? "Off",
-        external_notifier: false,
+        external_notifier: opts.notifyUrl !== undefined,
         nics: [{ mac: sys.mac, ip: s.ip ?? `192.0.2.${(i % 250) + 1}` }],
       };
     });
@@ -114,6 +120,7 @@ export async function startSushyTools(opts: SushyToolsOptions): Promise<SushyToo
       "SUSHY_EMULATOR_FAKE_DRIVER = True",
       `SUSHY_EMULATOR_STATE_DIR = ${pyString(path.join(dir, "state"))}`,
       `SUSHY_EMULATOR_FAKE_SYSTEMS = json.loads(${pyString(JSON.stringify(fake))})`,
+      ...(opts.notifyUrl !== undefined ? [`EXTERNAL_NOTIFICATION_URL = ${pyString(opts.notifyUrl)}`] : []),
     ];
     if (opts.auth !== undefined) {
       const authFile = path.join(dir, "htpasswd");
