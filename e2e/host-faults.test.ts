@@ -10,7 +10,11 @@
  * fault the way an operator would, reach its next good state (available or
  * provisioned) with the error cleared. The BMC faults that a Secret cannot
  * make (nobody listening, HTTP 500s for a while) come from
- * e2e/framework/fault-proxy.ts in front of sushy-tools.
+ * e2e/framework/fault-proxy.ts in front of sushy-tools, both while a host
+ * registers and on a host that is already `available` and held online: there
+ * Metal3 reports a `power management error` (baremetal-operator's
+ * manageHostPower), keeps the host `available`, and zeroes errorCount once
+ * its power is steady again.
  *
  * At the end, neither BMC password (the right one nor the wrong one) nor the
  * user data may appear in the manager's log, in Events, in any status seen
@@ -48,7 +52,7 @@ const TO_RECOVERY_MS = 240_000;
 
 interface Bmh {
   metadata: { name: string; generation?: number };
-  status?: { provisioning?: { state?: string }; operationalStatus?: string; errorMessage?: string; errorType?: string; errorCount?: number };
+  status?: { provisioning?: { state?: string }; operationalStatus?: string; errorMessage?: string; errorType?: string; errorCount?: number; poweredOn?: boolean };
 }
 
 /** Everything a case needs from the running peers. */
@@ -56,7 +60,14 @@ interface World {
   readonly cp: ControlPlane;
   readonly sushy: SushyTools;
   readonly system: SushySystem;
-  readonly proxies: { readonly unreachable: FaultProxy; readonly flaky: FaultProxy };
+  readonly proxies: {
+    readonly unreachable: FaultProxy;
+    readonly flaky: FaultProxy;
+    /** Forwarding until an available host's case makes it refuse. */
+    readonly goneLater: FaultProxy;
+    /** Forwarding until an available host's case makes it answer 500s. */
+    readonly failsLater: FaultProxy;
+  };
   readonly images: Map<string, Buffer>;
   readonly imageBase: string;
 }
@@ -70,6 +81,11 @@ interface FaultCase {
   /** The credentials Secret's password; `null`: no Secret at first. @default PASSWORD */
   readonly password?: string | null;
   readonly spec?: (w: World) => Record<string, unknown>;
+  /**
+   * Breaks the BMC only once the host is `available`, OK and powered on (registered, inspected, held online);
+   * without it the fault is there from the start.
+   */
+  readonly breakWhenAvailable?: (w: World) => Promise<void>;
   readonly errorType: string;
   /** What the message must say (the cause, named so an operator knows what to fix). */
   readonly message: RegExp;
@@ -126,6 +142,27 @@ const cases: FaultCase[] = [
     fix: (w) => w.proxies.flaky.set("forward"),
     endState: "available",
     after: (w) => expect(w.proxies.flaky.answered.fail, "500s the BMC answered").toBeGreaterThan(1),
+  },
+  {
+    name: "an available host held online whose BMC then answers HTTP 500 for a while shows a power management error, and is OK again on its own once the BMC recovers",
+    host: "available-500s",
+    via: (w) => w.proxies.failsLater.url,
+    breakWhenAvailable: (w) => w.proxies.failsLater.set("fail"),
+    errorType: ErrorType.PowerManagement,
+    message: /reading power state: BMC_ERROR: .*answered 500: Base\.1\.0\.InternalError/,
+    fix: (w) => w.proxies.failsLater.set("forward"),
+    endState: "available",
+    after: (w) => expect(w.proxies.failsLater.answered.fail, "500s the BMC answered").toBeGreaterThan(0),
+  },
+  {
+    name: "an available host held online whose BMC then stops answering shows a power management error saying it is unreachable, and is OK again on its own once it answers",
+    host: "available-gone",
+    via: (w) => w.proxies.goneLater.url,
+    breakWhenAvailable: (w) => w.proxies.goneLater.set("refuse"),
+    errorType: ErrorType.PowerManagement,
+    message: /reading power state: BMC_UNREACHABLE: .*ECONNREFUSED/,
+    fix: (w) => w.proxies.goneLater.set("forward"),
+    endState: "available",
   },
   {
     name: "a host whose image URL answers 404 shows a provisioning error with the agent's HTTP 404, and is provisioned once the image is there",
@@ -198,6 +235,8 @@ describe("the BareMetalHost fault matrix under one anvil manager", () => {
     proxies = {
       unreachable: await startFaultProxy({ target: sushy.url, mode: "refuse" }),
       flaky: await startFaultProxy({ target: sushy.url, mode: "fail" }),
+      goneLater: await startFaultProxy({ target: sushy.url, mode: "forward" }),
+      failsLater: await startFaultProxy({ target: sushy.url, mode: "forward" }),
     };
     imageServer = http.createServer((req, res) => {
       const body = images.get(req.url ?? "");
@@ -223,6 +262,8 @@ describe("the BareMetalHost fault matrix under one anvil manager", () => {
     await manager?.stop(5_000);
     await proxies?.unreachable.stop();
     await proxies?.flaky.stop();
+    await proxies?.goneLater.stop();
+    await proxies?.failsLater.stop();
     await sushy?.stop();
     await new Promise<void>((resolve) => (imageServer ? imageServer.close(() => resolve()) : resolve()));
     await cp?.stop();
@@ -264,6 +305,20 @@ describe("the BareMetalHost fault matrix under one anvil manager", () => {
       }),
     ];
     await cp.kubectl(["apply", "-f", "-"], { input: manifests.map((m) => `---\n${m}`).join("") });
+    if (c.breakWhenAvailable !== undefined) {
+      await eventually(
+        `${c.host} to be available, OK and powered on before its BMC breaks`,
+        async () => {
+          const h = await hostNamed(c.host);
+          return h?.status?.provisioning?.state === "available" && h.status.operationalStatus === "OK" && h.status.poweredOn === true;
+        },
+        { timeoutMs: TO_ERROR_MS, intervalMs: 1_000 },
+      ).catch(async (err: unknown) => {
+        const h = await hostNamed(c.host).catch(() => undefined);
+        throw new Error(`${String(err)}\nnow: ${JSON.stringify(h?.status)}\n--- manager log of ${c.host} ---\n${logOf(c.host)}`);
+      });
+      await c.breakWhenAvailable(w);
+    }
     const applied = Date.now();
 
     const errors = new Set<string>();
@@ -280,6 +335,8 @@ describe("the BareMetalHost fault matrix under one anvil manager", () => {
     });
     expect(inError.status?.operationalStatus).toBe("error");
     expect(inError.status?.errorCount).toBeGreaterThan(0);
+    // Errors are not states: a BMC failing under an available host leaves it available.
+    if (c.breakWhenAvailable !== undefined) expect(inError.status?.provisioning?.state).toBe("available");
     const events = JSON.parse((await cp.kubectl(["get", "events.events.k8s.io", "-n", NS, "-o", "json"])).stdout) as {
       items: { type?: string; note?: string; regarding?: { name?: string } }[];
     };
@@ -304,6 +361,8 @@ describe("the BareMetalHost fault matrix under one anvil manager", () => {
     timings.set(c.host, { toError: (erred - applied) / 1000, toRecovery: (Date.now() - erred) / 1000 });
     const done = await hostNamed(c.host);
     expect(done?.status?.errorMessage ?? "").toBe("");
+    // Metal3 zeroes errorCount on the next state and once a stable host's power is steady again.
+    expect(done?.status?.errorCount, `${c.host}'s errorCount once recovered`).toBe(0);
     c.after?.(w, sim);
   }
 
@@ -333,6 +392,7 @@ describe("the BareMetalHost fault matrix under one anvil manager", () => {
     expect(events).toContain(ErrorType.Provisioning);
     const statuses = [...seen, (await cp.kubectl(["get", "bmh", "-A", "-o", "json"])).stdout].join("\n");
     expect(statuses).toContain("CHECKSUM_MISMATCH");
+    expect(statuses, "the available hosts' power management errors were seen").toContain(ErrorType.PowerManagement);
     const hw = (await cp.kubectl(["get", "hardwaredata", "-A", "-o", "json"])).stdout;
     const base64 = (s: string): string => Buffer.from(s).toString("base64");
     for (const [where, text] of Object.entries({ "manager log": logs, Events: events, "BareMetalHost statuses": statuses, HardwareData: hw })) {
