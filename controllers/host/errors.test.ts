@@ -239,4 +239,22 @@ describe("a silent ramdisk", () => {
     w.provisioner.silent = false;
     await w.runTo(S.Available);
   });
+
+  it("boots the ramdisk again, once, when a new manager process finds a boot an earlier one started (it may have met no boot service)", async () => {
+    const w = new HostWorld({ spec: { inspectionMode: "agent" } });
+    w.provisioner.silent = true;
+    await w.runTo(S.Inspecting);
+    await w.step();
+    expect(w.bmc.callsOf("setBootOverride")).toBe(1);
+    w.nowMs += 30_000;
+    w.processStartedAt = new Date(w.nowMs);
+    w.nowMs += 1_000;
+    await w.step();
+    expect(w.bmc.callsOf("setBootOverride")).toBe(2);
+    for (let i = 0; i < 5; i++) await w.step();
+    expect(w.bmc.callsOf("setBootOverride")).toBe(2);
+    expect(w.host.status?.operationalStatus).not.toBe(OperationalStatus.Error);
+    w.provisioner.silent = false;
+    await w.runTo(S.Available);
+  });
 });

@@ -78,6 +78,15 @@ export interface HostScope {
   readonly hostKey: string;
   readonly timing: HostTiming;
   /**
+   * When this manager process began reconciling hosts. A ramdisk boot recorded
+   * before it was started by an earlier process (SIGKILLed, rescheduled), and
+   * the host may have asked for its iPXE script or agent job while no boot
+   * service answered: its firmware gave up, and waiting out
+   * `ramdiskBootTimeoutMs` for an agent that will never call would stall the
+   * host for minutes. Such a boot is started again, once.
+   */
+  readonly processStartedAt?: Date;
+  /**
    * Why a deploy's config drive cannot be built now (a user-data, meta-data or
    * network-data Secret the host names is missing or unreadable), or undefined
    * when it can. Names the Secret, never a value from it.

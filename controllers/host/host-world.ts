@@ -30,6 +30,8 @@ export class HostWorld {
   /** What the Kubernetes side would report about the deploy's Secrets (e.g. a missing user-data Secret). */
   deployInputsProblem: string | undefined = undefined;
   nowMs = Date.parse("2025-01-01T00:00:00Z");
+  /** When the simulated manager process started (HostScope.processStartedAt); set it to play a restart. */
+  processStartedAt: Date | undefined = undefined;
   readonly results: HostReconcileResult[] = [];
   readonly events: HostEvent[] = [];
 
@@ -74,6 +76,7 @@ export class HostWorld {
       hostKey: `${host.metadata.namespace ?? ""}/${host.metadata.name ?? ""}`,
       timing: DEFAULT_TIMING,
       ...(this.deployInputsProblem !== undefined ? { deployInputsProblem: this.deployInputsProblem } : {}),
+      ...(this.processStartedAt !== undefined ? { processStartedAt: this.processStartedAt } : {}),
     };
   }
 

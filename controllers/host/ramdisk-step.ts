@@ -78,11 +78,15 @@ function blocked(scope: HostScope, draft: StatusDraft, job: RamdiskJob, errorTyp
 async function bootRamdisk(scope: HostScope, draft: StatusDraft, job: RamdiskJob, errorType: ErrorType, now: Date): Promise<ActionResult> {
   const since = progressSince(draft, ProgressReason.RamdiskBooting);
   const sameJob = since !== undefined && draftProgressMessage(draft) === bootMessage(job);
-  if (sameJob && now.getTime() - since.getTime() < scope.timing.ramdiskBootTimeoutMs) return cont(scope.timing.pollMs);
-  if (sameJob) {
+  // A boot an earlier manager process started may have found no boot service (HostScope.processStartedAt): boot again, once.
+  const bootedByEarlierProcess = sameJob && scope.processStartedAt !== undefined && since.getTime() < scope.processStartedAt.getTime();
+  if (sameJob && !bootedByEarlierProcess && now.getTime() - since.getTime() < scope.timing.ramdiskBootTimeoutMs) return cont(scope.timing.pollMs);
+  if (sameJob && !bootedByEarlierProcess) {
     setProgress(draft, ProgressReason.Idle, "", now);
     return failed(errorType, `${job.purpose}: the ramdisk did not report within ${Math.round(scope.timing.ramdiskBootTimeoutMs / 1000)} s of booting`);
   }
+  // Idle first, so the new boot below records a fresh transition time (an unchanged condition keeps its old one).
+  if (bootedByEarlierProcess) setProgress(draft, ProgressReason.Idle, "", now);
   const bmc = scope.bmc;
   if (bmc === undefined) return cont(scope.timing.pollMs);
   const requested = await attempt(() => scope.provisioner.requestRamdiskBoot(job));

@@ -23,6 +23,8 @@ export interface ScopeDeps {
   readonly limiter: ProvisioningLimiter;
   readonly timing: HostTiming;
   readonly clock: Clock;
+  /** See HostScope.processStartedAt. */
+  readonly processStartedAt?: Date;
 }
 
 export async function buildHostScope(host: BareMetalHost, d: ScopeDeps, signal?: AbortSignal, ctx?: ReconcileContext): Promise<HostScope> {
@@ -55,6 +57,7 @@ export async function buildHostScope(host: BareMetalHost, d: ScopeDeps, signal?:
     provisioner: kubeProvisioner(d.store, host, signal),
     hostKey: key,
     timing: d.timing,
+    ...(d.processStartedAt !== undefined ? { processStartedAt: d.processStartedAt } : {}),
     ...(drive?.ok === false ? { deployInputsProblem: drive.reason } : {}),
   };
 }

@@ -86,6 +86,7 @@ export function registerHostController(opts: HostControllerOptions): HostControl
     limiter,
     timing,
     clock,
+    processStartedAt: clock.now(),
     recorder: mgr.eventRecorder("metal3.io/anvil-host-controller"),
     log,
   });
