@@ -7,13 +7,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { Controller } from "./controller.js";
 import { Informer } from "./informer.js";
 import { ConfigMapKind, type KubeObject } from "./object.js";
 import { ResourceClient } from "./resource-client.js";
 import { Transport } from "./transport.js";
+import { twinKubeConfig } from "./twin-kubeconfig.test-helper.js";
 
 const cm = (name: string, rv: string): KubeObject => ({ metadata: { name, namespace: "ns", resourceVersion: rv } });
 
@@ -56,16 +56,6 @@ async function twin(steps: Step[]): Promise<{ url: string; requests: URLSearchPa
   };
 }
 
-function kubeConfig(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "twin", server, skipTLSVerify: true }],
-    users: [{ name: "twin" }],
-    contexts: [{ name: "twin", cluster: "twin", user: "twin" }],
-    currentContext: "twin",
-  });
-  return kc;
-}
 
 describe("Informer against a scripted API server", () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -75,7 +65,7 @@ describe("Informer against a scripted API server", () => {
 
   async function start(steps: Step[]): Promise<{ inf: Informer<KubeObject>; seen: string[]; requests: URLSearchParams[]; transport: Transport }> {
     const t = await twin(steps);
-    const transport = new Transport(kubeConfig(t.url));
+    const transport = new Transport(twinKubeConfig(t.url));
     const inf = new Informer<KubeObject>(new ResourceClient(transport, ConfigMapKind), { resyncMs: 0, backoff: { baseMs: 10, maxMs: 50 } });
     const seen: string[] = [];
     inf.addHandler({
@@ -140,7 +130,7 @@ describe("Informer against a scripted API server", () => {
       }
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const transport = new Transport(kubeConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    const transport = new Transport(twinKubeConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
     const inf = new Informer<KubeObject>(new ResourceClient(transport, ConfigMapKind), { resyncMs: 0, backoff: { baseMs: 20, maxMs: 40, jitter: 0 } });
     const ac = new AbortController();
     const running = inf.run(ac.signal);

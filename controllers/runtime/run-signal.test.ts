@@ -9,7 +9,6 @@
 import { getEventListeners } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually } from "../../e2e/framework/process.js";
 import { Informer } from "./informer.js";
@@ -18,6 +17,7 @@ import { ConfigMapKind, type KubeObject } from "./object.js";
 import { ResourceClient } from "./resource-client.js";
 import { runSignal } from "./run-signal.js";
 import { Transport } from "./transport.js";
+import { twinKubeConfig } from "./twin-kubeconfig.test-helper.js";
 
 /** An API server twin: `answer` decides each request; `undefined` holds it open. */
 async function twin(answer: (req: http.IncomingMessage) => { status: number; body: string } | undefined): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
@@ -40,17 +40,6 @@ async function twin(answer: (req: http.IncomingMessage) => { status: number; bod
   };
 }
 
-function kubeConfig(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    // client-node refuses plain HTTP unless TLS verification is off.
-    clusters: [{ name: "twin", server, skipTLSVerify: true }],
-    users: [{ name: "twin" }],
-    contexts: [{ name: "twin", cluster: "twin", user: "twin" }],
-    currentContext: "twin",
-  });
-  return kc;
-}
 
 const listeners = (s: AbortSignal): number => getEventListeners(s, "abort").length;
 
@@ -69,7 +58,7 @@ describe("the manager's run signal", () => {
     // Lists never answer: every cache stays unsynced, every controller keeps waiting for it.
     const api = await twin(() => undefined);
     cleanups.push(() => api.close());
-    const mgr = new Manager({ kubeConfig: kubeConfig(api.url), probes: false, resyncMs: 0 });
+    const mgr = new Manager({ kubeConfig: twinKubeConfig(api.url), probes: false, resyncMs: 0 });
     const caches = ["a", "b", "c", "d"].map((l) => mgr.informer(ConfigMapKind, { labelSelector: `cache=${l}` }));
     for (const name of ["one", "two", "three"]) {
       const c = mgr.addController<KubeObject>({ name, for: caches[0]!, reconcile: () => Promise.resolve({ kind: "done" }) });
@@ -100,7 +89,7 @@ describe("the manager's run signal", () => {
       return { status: 200, body: JSON.stringify({ metadata: { name: "x", namespace: "ns" } }) };
     });
     cleanups.push(() => api.close());
-    const transport = new Transport(kubeConfig(api.url));
+    const transport = new Transport(twinKubeConfig(api.url));
     cleanups.push(() => transport.close());
     const { signal, detach } = runSignal(new AbortController().signal);
     cleanups.push(detach);
