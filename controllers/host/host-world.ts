@@ -86,7 +86,8 @@ export class HostWorld {
     this.results.push(result);
     this.events.push(...result.events);
     const h = this.host;
-    if (result.statusPatch !== undefined) h.status = structuredClone(result.statusPatch);
+    // Stored as the API server hands it back: custom resources are maps, and Go's encoding/json sorts map keys.
+    if (result.statusPatch !== undefined) h.status = sortedKeys(result.statusPatch);
     const finalizers = new Set(h.metadata.finalizers ?? []);
     if (result.finalizer === "add") finalizers.add(BAREMETALHOST_FINALIZER);
     if (result.finalizer === "remove") finalizers.delete(BAREMETALHOST_FINALIZER);
@@ -113,3 +114,13 @@ export class HostWorld {
 }
 
 export const S = ProvisioningState;
+
+/** A copy of a JSON value with every object's keys in sorted order. */
+function sortedKeys<T>(value: T): T {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v === null || typeof v !== "object") return v;
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+  };
+  return sort(JSON.parse(JSON.stringify(value))) as T;
+}

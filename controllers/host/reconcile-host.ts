@@ -18,6 +18,7 @@ import {
   type BareMetalHostStatus,
 } from "../../api/index.js";
 import { getCondition } from "../runtime/conditions.js";
+import { sameJson } from "../runtime/same-json.js";
 import { complete, failed, type ActionResult } from "./action-result.js";
 import { credentialsChanged, validateBmc } from "./credentials-check.js";
 import { errorBackoffMs } from "./error-backoff.js";
@@ -234,7 +235,8 @@ function finish(
     case undefined:
       break;
   }
-  const changed = JSON.stringify(draft) !== JSON.stringify(original);
+  // Key order aside: the original comes back from the API server with sorted keys (sameJson).
+  const changed = !sameJson(draft, original);
   if (changed) draft.lastUpdated = now.toISOString().replace(/\.\d{3}Z$/, "Z");
   return {
     statusPatch: changed ? draft : undefined,
