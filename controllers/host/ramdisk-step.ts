@@ -9,6 +9,7 @@
 import type { ErrorType, HardwareDetails } from "../../api/index.js";
 import type { Inventory } from "../../bmc/types.js";
 import { cont, failed, update, type ActionResult } from "./action-result.js";
+import { sameJson } from "../runtime/same-json.js";
 import { attempt, describeBmcFailure } from "./bmc-failure.js";
 import type { HostScope, RamdiskJob, StatusDraft } from "./host-scope.js";
 import { progressSince, ProgressReason, setProgress } from "./status-conditions.js";
@@ -45,9 +46,9 @@ export async function runRamdiskJob(scope: HostScope, draft: StatusDraft, job: R
         s.total !== undefined && s.bytesWritten !== undefined
           ? `${job.purpose}: ${s.bytesWritten} of ${s.total} bytes written`
           : `${job.purpose}: agent running`;
-      const before = JSON.stringify(draft.conditions ?? []);
+      const before = draft.conditions ?? [];
       setProgress(draft, ProgressReason.AgentRunning, progress, now);
-      return { done: false, result: JSON.stringify(draft.conditions) === before ? cont(scope.timing.pollMs) : update(scope.timing.pollMs) };
+      return { done: false, result: sameJson(draft.conditions, before) ? cont(scope.timing.pollMs) : update(scope.timing.pollMs) };
     }
     case "not-started":
       // Booting now would leave the agent waiting for its inputs until the boot timeout, with no word in the status.

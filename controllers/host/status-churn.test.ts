@@ -24,6 +24,12 @@ describe("a status read back unchanged", () => {
       w.edit((h) => (h.spec.image = { ...IMAGE }));
       await w.runTo(S.Provisioning, 40, (x) => progressReason(x) === ProgressReason.RamdiskBooting);
     }],
+    ["a host whose agent runs without news", async (w: HostWorld) => {
+      await w.runTo(S.Available);
+      w.provisioner.dieNext("deploy");
+      w.edit((h) => (h.spec.image = { ...IMAGE }));
+      await w.runTo(S.Provisioning, 40, (x) => progressReason(x) === ProgressReason.AgentRunning);
+    }],
   ])("is not written again for %s", async (_name, reach) => {
     const w = new HostWorld();
     await reach(w);
