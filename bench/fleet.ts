@@ -320,7 +320,7 @@ async function runOnce(n: number, entry: string | undefined): Promise<Row> {
           nextReport += 15_000;
           const rss = await procFigures(pid).then((f) => f.peakRssMiB.toFixed(0), () => "?");
           process.stdout.write(
-            `    ${((Date.now() - started) / 1000).toFixed(0)} s: ${[...counts].map(([k, v]) => `${k || "none"} ${v}`).join(", ")}; load ${os.loadavg()[0]?.toFixed(1)}, manager peak ${rss} MiB\n`,
+            `    ${((Date.now() - started) / 1000).toFixed(0)} s: ${[...counts].map(([k, v]) => `${k || "none"} ${v}`).join(", ")}; load ${os.loadavg()[0]?.toFixed(1)}, manager peak ${rss} MiB (${await memoryNow(manager.probeUrl)})\n`,
           );
         }
         if (Date.now() > deadline) {
@@ -454,3 +454,17 @@ process.stdout.write(
     "",
   ].join("\n"),
 );
+
+/** The manager's own memory figures from its /metrics (controllers/runtime/process-metrics.ts), in MiB. */
+async function memoryNow(probeUrl: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${probeUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const mib = (name: string): string => {
+      const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+      return m?.[1] === undefined ? "?" : (Number(m[1]) / 2 ** 20).toFixed(0);
+    };
+    return `now ${mib("process_resident_memory_bytes")}, V8 heap used ${mib("nodejs_heap_size_used_bytes")} of ${mib("nodejs_heap_size_total_bytes")}, external ${mib("nodejs_external_memory_bytes")}`;
+  } catch {
+    return "metrics unavailable";
+  }
+}

@@ -16,6 +16,7 @@ import { silentLogger, type Logger } from "./logger.js";
 import { Registry } from "./metrics.js";
 import { LeaseKind, type KindRef, type KubeObject } from "./object.js";
 import { ProbeServer } from "./probe-server.js";
+import { registerProcessMetrics } from "./process-metrics.js";
 import { ResourceClient } from "./resource-client.js";
 import { runSignal, sharedSignal } from "./run-signal.js";
 import { registerRuntimeMetrics, type RuntimeMetrics } from "./runtime-metrics.js";
@@ -82,6 +83,7 @@ export class Manager {
     this.#eventTransport = new Transport(opts.kubeConfig, { qps: opts.qps ?? 50, burst: opts.burst ?? 100, maxSockets: 8 });
     this.registry = opts.registry ?? new Registry();
     this.metrics = registerRuntimeMetrics(this.registry);
+    registerProcessMetrics(this.registry);
     this.metrics.queueDepth.onCollect(() => {
       for (const c of this.#controllers) this.metrics.queueDepth.set({ name: c.name }, c.queue.length);
     });
