@@ -29,6 +29,8 @@ export interface SimDeploy {
   readonly mac: string;
   readonly imageUrl: string;
   readonly ok: boolean;
+  /** Why it failed (the code the agent reported). */
+  readonly code?: string;
   /** The config drive's user data exactly as received (`undefined`: none). */
   readonly userData: string | undefined;
   readonly metaData: Readonly<Record<string, unknown>> | undefined;
@@ -177,7 +179,7 @@ async function deploy(
   const userData = typeof ins.configDrive?.userData === "string" ? ins.configDrive.userData : undefined;
   const metaData = typeof ins.configDrive?.metaData === "object" && ins.configDrive.metaData !== null ? (ins.configDrive.metaData as Record<string, unknown>) : undefined;
   const fail = async (code: string, message: string): Promise<void> => {
-    o.onDeploy({ at: Date.now(), mac: o.mac, imageUrl: url, ok: false, userData, metaData });
+    o.onDeploy({ at: Date.now(), mac: o.mac, imageUrl: url, ok: false, code, userData, metaData });
     await result("deploy", false, { rootDevice: "/dev/sda", error: { code, message } });
   };
   // The root device first, as ramdisk/agent (deploy.go, hints.go) does: the simulated disks against the hints.
