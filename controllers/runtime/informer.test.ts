@@ -103,6 +103,21 @@ describe("Informer against a scripted API server", () => {
     expect(inf.hasSynced()).toBe(true);
   });
 
+  it("keeps no managedFields in its cache, from lists or watches", async () => {
+    const withFields = (name: string, rv: string): KubeObject =>
+      ({ metadata: { name, namespace: "ns", resourceVersion: rv, managedFields: [{ manager: "kubectl", operation: "Update", fieldsV1: { "f:data": {} } }] } }) as KubeObject;
+    const { inf, seen } = await start([
+      { list: { rv: "10", items: [withFields("a", "5")] } },
+      { watch: { events: [{ type: "ADDED", object: withFields("b", "11") }], hold: true } },
+    ]);
+    await settle(() => seen.length >= 2);
+    expect(seen).toEqual(["add a@5", "add b@11"]);
+    for (const key of ["ns/a", "ns/b"]) {
+      expect(inf.get(key)?.metadata?.name).toBeDefined();
+      expect(inf.get(key)?.metadata).not.toHaveProperty("managedFields");
+    }
+  });
+
   it("relists on 410 Gone and reports what vanished meanwhile as a delete", async () => {
     const { inf, seen, requests } = await start([
       { list: { rv: "10", items: [cm("a", "5"), cm("b", "6")] } },
