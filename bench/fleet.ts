@@ -33,10 +33,14 @@
  * every 15 s; `--phase available` stops each size once all hosts are available.
  * `--sim polling` makes the sims poll every system each second (as the e2e
  * fleet test does) instead of following the emulators' notifications.
+ * The manager runs with the shipped Deployment's NODE_OPTIONS
+ * (e2e/framework/shipped-node-options.ts); `--node-options=...` replaces them
+ * (written with `=`: the value starts with `--`), and `--node-options=` measures
+ * V8's own heap sizing.
  *
  *   npx tsx bench/fleet.ts [--hosts 50] [--hosts 100,500,1000] [--provisioning-limit 20] [--cpu-prof DIR]
  *                          [--heap-snapshot DIR] [--manager built|tsx] [--phase available|provisioned]
- *                          [--sim notified|polling] [--concurrency 4]
+ *                          [--sim notified|polling] [--concurrency 4] [--node-options="--max-old-space-size=N ..."]
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -54,6 +58,7 @@ import { startControlPlane, type ControlPlane } from "../e2e/framework/control-p
 import type { Supervised } from "../e2e/framework/process.js";
 import { startManagerProcess, type ManagerProcess } from "../e2e/framework/manager-process.js";
 import { REPO_ROOT } from "../e2e/framework/peers.js";
+import { shippedManagerNodeArgs } from "../e2e/framework/shipped-node-options.js";
 import { startSimAgent, startSimNotifications, type SimAgent } from "../e2e/framework/sim-agent.js";
 import { startSushyTools, type SushyTools } from "../e2e/framework/sushy-tools.js";
 import { procFigures, quantile } from "./measure.js";
@@ -68,8 +73,11 @@ const { values } = parseArgs({
     phase: { type: "string", default: "provisioned" },
     sim: { type: "string", default: "notified" },
     concurrency: { type: "string", default: "4" },
+    "node-options": { type: "string" },
   },
 });
+/** The shipped Deployment's NODE_OPTIONS unless given (`--node-options=` runs V8's defaults). */
+const NODE_ARGS = values["node-options"] !== undefined ? values["node-options"].split(/\s+/).filter((a) => a !== "") : shippedManagerNodeArgs();
 const CPU_PROF = values["cpu-prof"];
 const HEAP_DIR = values["heap-snapshot"];
 const MANAGER = values.manager;
@@ -289,6 +297,7 @@ async function runOnce(n: number, entry: string | undefined): Promise<Row> {
       dir,
       extraArgs: [`--provisioning-limit=${LIMIT}`, `--concurrency=${CONCURRENCY}`, "--kube-api-qps=100", "--kube-api-burst=200"],
       nodeArgs: [
+        ...NODE_ARGS,
         ...(CPU_PROF !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : []),
         ...(HEAP_DIR !== undefined ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${path.resolve(HEAP_DIR)}`] : []),
       ],
@@ -464,7 +473,7 @@ process.stdout.write(
   [
     "",
     `anchor: Metal3 BMO test mode, registering→available ≈ ${ANCHOR_SECONDS_PER_HOST} s per host ("Scaling to 1000 clusters, part 1", metal3.io, 2023-05-05)`,
-    `manager: ${MANAGER === "built" ? "compiled JavaScript (as the release image)" : "TypeScript through tsx"}; sim ${SIM}; provisioning limit ${LIMIT}; --concurrency ${CONCURRENCY}; --kube-api-qps 100 --kube-api-burst 200; CPU s of the others = sushy-tools (all shards) / sim (this process) / kube-apiserver / etcd`,
+    `manager: ${MANAGER === "built" ? "compiled JavaScript (as the release image)" : "TypeScript through tsx"}, node options ${NODE_ARGS.length > 0 ? NODE_ARGS.join(" ") : "(V8 defaults)"}; sim ${SIM}; provisioning limit ${LIMIT}; --concurrency ${CONCURRENCY}; --kube-api-qps 100 --kube-api-burst 200; CPU s of the others = sushy-tools (all shards) / sim (this process) / kube-apiserver / etcd`,
     "hosts | apply→all available s | host registering→available median / p90 s | vs anchor (6 s ÷ median) | available hosts/min | image→all provisioned s | provisioned hosts/min | manager peak RSS MiB | manager CPU s | others' CPU s | deployed once | load before / after",
     ...rows.map((r) =>
       [

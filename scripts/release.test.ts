@@ -142,6 +142,7 @@ describe("the release `make release` builds from manifests/", () => {
     "ANVIL_DHCP_RANGE",
     "ANVIL_RAMDISK_KERNEL_URL",
     "ANVIL_RAMDISK_INITRD_URL",
+    "ANVIL_NODE_OPTIONS",
   ])("makes %s a variable with a default, documented in docs/release.md", async (name) => {
     const vars = templateVariables(release.files.get(COMPONENTS_FILE) ?? "");
     expect(vars.find((v) => v.name === name)?.defaultValue).toBeDefined();
