@@ -5,19 +5,11 @@ import { resolvePxeConfig } from "../pxe/config.js";
 import { memoryAgentBackend } from "../pxe/http/testing/memory-agent-backend.js";
 import { HOSTS, memoryBackend } from "../pxe/http/testing/memory-backend.js";
 import { exportAgentApiCounters } from "./agent-api-metrics.js";
+import { parseScrape } from "../controllers/runtime/scrape.test-helper.js";
 
 const TOKEN = "tok-one-AAAA";
 const cfg = resolvePxeConfig({ serverAddress: "127.0.0.1", hostsFile: "h", dhcp: { mode: "off" }, tftp: { enabled: false }, http: { port: 0 } }, "/");
 
-/** `name{labels} value` lines of a scrape, as a map. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const m = /^(\S+) (\S+)$/.exec(line);
-    if (m && !line.startsWith("#")) out.set(m[1]!, Number(m[2]));
-  }
-  return out;
-}
 
 describe("the agent API's counters on /metrics", () => {
   let svc: BootService | undefined;
@@ -43,7 +35,7 @@ describe("the agent API's counters on /metrics", () => {
     expect(before.type).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(before.text).toContain("# TYPE anvil_agent_api_calls_total counter");
     expect(before.text).toContain("# TYPE anvil_agent_api_refusals_total counter");
-    expect(samples(before.text).get('anvil_agent_api_calls_total{route="instructions"}')).toBe(0);
+    expect(parseScrape(before.text).get('anvil_agent_api_calls_total{route="instructions"}')).toBe(0);
 
     const base = `http://127.0.0.1:${svc.httpAddress!.port}/agent/v1/hosts/52-54-00-00-00-01`;
     const auth = { authorization: `Bearer ${TOKEN}` };
@@ -57,7 +49,7 @@ describe("the agent API's counters on /metrics", () => {
     expect((await fetch(`${base}/result`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(result) })).status).toBe(503);
 
     const after = await scrape();
-    const got = samples(after.text);
+    const got = parseScrape(after.text);
     expect(got.get('anvil_agent_api_calls_total{route="instructions"}')).toBe(3);
     expect(got.get('anvil_agent_api_calls_total{route="whoami"}')).toBe(1);
     expect(got.get('anvil_agent_api_calls_total{route="result"}')).toBe(0);
@@ -66,7 +58,7 @@ describe("the agent API's counters on /metrics", () => {
     expect(got.get('anvil_agent_api_refusals_total{code="AGENT_BAD_BODY"}')).toBe(1);
     expect(got.get('anvil_agent_api_refusals_total{code="AGENT_BACKEND_UNAVAILABLE"}')).toBe(1);
     // A counter never goes back, and a second scrape with nothing new says the same.
-    expect(samples((await scrape()).text)).toEqual(got);
+    expect(parseScrape((await scrape()).text)).toEqual(got);
     // Neither a token nor a body value reaches the metrics.
     expect(after.text).not.toContain(TOKEN);
     expect(after.text).not.toContain("not-a-token");

@@ -202,10 +202,10 @@ export class Informer<T extends KubeObject> {
   #upsert(key: string, obj: T): void {
     const old = this.#store.get(key);
     if (old?.metadata?.resourceVersion === obj.metadata?.resourceVersion && old) return;
-    // No controller here reads managedFields, and they are often the largest part of an object
-    // (a FieldsV1 tree of every status field per manager): at 1000 hosts they were most of the
-    // cache. controller-runtime's cache offers the same (TransformStripManagedFields). An update
-    // sent without them leaves the server's unchanged (Server-Side Apply docs, "Clearing managedFields").
+    // No controller here reads managedFields, and they can be a large part of an object (a
+    // FieldsV1 tree of every field each manager wrote, status included). controller-runtime's cache
+    // offers the same (TransformStripManagedFields). An update sent without them leaves the
+    // server's unchanged (Server-Side Apply docs, "Clearing managedFields").
     if (obj.metadata !== undefined) delete (obj.metadata as { managedFields?: unknown }).managedFields;
     this.#store.set(key, obj);
     if (old) this.#emit((h) => h.update?.(old, obj));

@@ -18,6 +18,7 @@ import { EventKind, keyOf, SecretKind, type KubeObject } from "./object.js";
 import { objectReconciler } from "./reconcile-shape.js";
 import type { ResourceClient } from "./resource-client.js";
 import type { Informer } from "./informer.js";
+import { parseScrape } from "./scrape.test-helper.js";
 
 interface Secret extends KubeObject {
   data?: Record<string, string>;
@@ -37,19 +38,6 @@ const host = (name: string, secret: string, online: boolean): BareMetalHost => (
 /** Bound and pace of every wait on the API server below. */
 const WAIT = { timeoutMs: 15_000, intervalMs: 50 };
 
-/** Prometheus text format: every non-comment line is `name{labels} value`. */
-function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`unparseable metrics line: ${line}`);
-    const v = Number(m[3] === "+Inf" ? Infinity : m[3]);
-    if (Number.isNaN(v)) throw new Error(`bad value in ${line}`);
-    out.set(`${m[1]}${m[2] ?? ""}`, v);
-  }
-  return out;
-}
 
 describe("a Manager running a BareMetalHost controller on a real API server", () => {
   let cp: ControlPlane;
@@ -199,7 +187,7 @@ describe("a Manager running a BareMetalHost controller on a real API server", ()
     const base = `http://127.0.0.1:${mgr.probeAddress?.port}`;
     const res = await fetch(`${base}/metrics`);
     expect(res.headers.get("content-type")).toContain("version=0.0.4");
-    const metrics = parseMetrics(await res.text());
+    const metrics = parseScrape(await res.text());
     expect(metrics.get('controller_runtime_reconcile_total{controller="host-test",result="success"}')).toBeGreaterThan(3);
     expect(metrics.get('controller_runtime_reconcile_time_seconds_count{controller="host-test"}')).toBeGreaterThan(3);
     expect(metrics.get('workqueue_depth{name="host-test"}')).toBe(0);

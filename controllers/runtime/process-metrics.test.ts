@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Registry } from "./metrics.js";
 import { registerProcessMetrics } from "./process-metrics.js";
+import { parseScrape } from "./scrape.test-helper.js";
 
 function sample(text: string, name: string): number {
-  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
-  if (m?.[1] === undefined) throw new Error(`${name} missing from the scrape`);
-  return Number(m[1]);
+  const v = parseScrape(text).get(name);
+  if (v === undefined) throw new Error(`${name} missing from the scrape`);
+  return v;
 }
 
 describe("process metrics", () => {
