@@ -188,35 +188,8 @@ function perHostRequests(before: Map<string, number>, after: Map<string, number>
  * poll, and decoding them in kubectl every 2 s cost the shared cores more
  * than a fifth of one.
  */
-/**
- * Merge-patches hosts straight over HTTPS with the admin certificate. A
- * `kubectl patch` per host cost the 2-core machine about 0.2 CPU s each, and
- * at 1000 hosts those processes, not the manager, set the pace of "image set".
- */
-async function hostPatcher(cp: ControlPlane): Promise<(name: string, body: string) => Promise<void>> {
-  const tls: https.RequestOptions = {};
-  await cp.kubeConfig().applyToHTTPSOptions(tls);
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 8, ca: tls.ca, cert: tls.cert, key: tls.key });
-  stops.push(() => Promise.resolve(agent.destroy()));
-  return (name, body) =>
-    new Promise((resolve, reject) => {
-      const url = new URL(`/apis/metal3.io/v1alpha1/namespaces/${NS}/baremetalhosts/${encodeURIComponent(name)}`, cp.server);
-      const req = https.request(url, { method: "PATCH", agent, headers: { "Content-Type": "application/merge-patch+json" }, timeout: 60_000 }, (res) => {
-        res.resume();
-        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`patching ${name}: HTTP ${res.statusCode}`))));
-        res.on("error", reject);
-      });
-      req.on("timeout", () => req.destroy(new Error(`patching ${name}: timed out`)));
-      req.on("error", reject);
-      req.end(body);
-    });
-}
-
 async function hostStates(cp: ControlPlane): Promise<() => Promise<{ name: string; created: string; state: string }[]>> {
-  const tls: https.RequestOptions = {};
-  await cp.kubeConfig().applyToHTTPSOptions(tls);
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: tls.ca, cert: tls.cert, key: tls.key });
-  stops.push(() => Promise.resolve(agent.destroy()));
+  const agent = await adminAgent(cp, 1);
   const url = new URL(`/apis/metal3.io/v1alpha1/namespaces/${NS}/baremetalhosts`, cp.server);
   interface Table {
     readonly columnDefinitions?: readonly { readonly name?: string }[];
@@ -250,6 +223,36 @@ async function hostStates(cp: ControlPlane): Promise<() => Promise<{ name: strin
       state: typeof r.cells?.[col] === "string" ? r.cells[col] : "",
     }));
   };
+}
+
+/** A keep-alive HTTPS agent holding the control plane's admin credentials; destroyed with the run. */
+async function adminAgent(cp: ControlPlane, maxSockets: number): Promise<https.Agent> {
+  const tls: https.RequestOptions = {};
+  await cp.kubeConfig().applyToHTTPSOptions(tls);
+  const agent = new https.Agent({ keepAlive: true, maxSockets, ca: tls.ca, cert: tls.cert, key: tls.key });
+  stops.push(() => Promise.resolve(agent.destroy()));
+  return agent;
+}
+
+/**
+ * Merge-patches hosts straight over HTTPS with the admin certificate,
+ * instead of a `kubectl patch` process per host: at 1000 hosts those
+ * processes shared the 2 cores with the manager while it deployed.
+ */
+async function hostPatcher(cp: ControlPlane): Promise<(name: string, body: string) => Promise<void>> {
+  const agent = await adminAgent(cp, 8);
+  return (name, body) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(`/apis/metal3.io/v1alpha1/namespaces/${NS}/baremetalhosts/${encodeURIComponent(name)}`, cp.server);
+      const req = https.request(url, { method: "PATCH", agent, headers: { "Content-Type": "application/merge-patch+json" }, timeout: 60_000 }, (res) => {
+        res.resume();
+        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`patching ${name}: HTTP ${res.statusCode}`))));
+        res.on("error", reject);
+      });
+      req.on("timeout", () => req.destroy(new Error(`patching ${name}: timed out`)));
+      req.on("error", reject);
+      req.end(body);
+    });
 }
 
 /** CPU seconds (utime + stime) of live processes, by name; 0 for one already gone. */
