@@ -3,6 +3,8 @@
 # dist/, never the TypeScript toolchain.
 FROM node:20-slim AS build
 WORKDIR /src
+# A C compiler for the native TFTP pump (ADR 0028); node_api.h ships with Node.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
@@ -12,7 +14,9 @@ COPY pxe ./pxe
 COPY controllers ./controllers
 COPY cmd ./cmd
 COPY ramdisk ./ramdisk
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/build-native.sh ./scripts/
+RUN bash scripts/build-native.sh && npx tsc -p tsconfig.build.json \
+ && mkdir -p dist/pxe/tftp/native/build && cp pxe/tftp/native/build/tftp-pump.node dist/pxe/tftp/native/build/
 
 FROM node:20-slim
 ENV NODE_ENV=production

@@ -15,13 +15,15 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: $(NODE_STAMP) ## install npm packages
+deps: $(NODE_STAMP) ## install npm packages and build the native TFTP pump (ADR 0028; cached under $$HOME/.cache/anvil)
+	@bash scripts/build-native.sh
 
 peers: ## install or build every test peer (cached under $$HOME/.cache/anvil)
 	bash scripts/install-peers.sh
 
-build: deps ## compile TypeScript to dist/
+build: deps ## compile TypeScript to dist/, with the native TFTP pump beside its loader
 	npx tsc -p tsconfig.build.json
+	mkdir -p dist/pxe/tftp/native/build && cp pxe/tftp/native/build/tftp-pump.node dist/pxe/tftp/native/build/
 
 lint: deps ## ESLint (type-aware) and the TypeScript compiler
 	npx tsc -p tsconfig.json --noEmit

@@ -1,0 +1,119 @@
+import dgram from "node:dgram";
+import { once } from "node:events";
+import { describe, expect, it } from "vitest";
+import { loadNativePump, type NativePump, type NativePumpStart, type NativePumpStats } from "./native-pump.js";
+import { Opcode } from "./packet.js";
+
+// scripts/build-native.sh runs in `make deps`: a missing addon is a failure here, never a skip.
+function pump(): NativePump {
+  const p = loadNativePump();
+  if (p instanceof Error) throw p;
+  return p;
+}
+
+const BASE: NativePumpStart = {
+  localAddress: "127.0.0.1",
+  peerAddress: "127.0.0.1",
+  peerPort: 9,
+  buffer: Buffer.alloc(100),
+  size: 100,
+  blockSize: 512,
+  windowSize: 1,
+  timeoutMs: 100,
+  maxRetries: 1,
+  oackPatienceMs: 100,
+};
+
+type Done = { outcome: string; detail: string; stats: NativePumpStats };
+function startAndWait(opts: NativePumpStart, afterStart?: (h: ReturnType<NativePump["start"]>) => void): Promise<Done> {
+  return new Promise((resolve) => {
+    const h = pump().start(opts, (outcome, detail, stats) => resolve({ outcome, detail, stats }));
+    afterStart?.(h);
+  });
+}
+
+async function silentPeer(): Promise<{ port: number; close(): void; got: Buffer[] }> {
+  const s = dgram.createSocket("udp4");
+  const got: Buffer[] = [];
+  s.on("message", (m) => got.push(m));
+  s.bind(0, "127.0.0.1");
+  await once(s, "listening");
+  return { port: s.address().port, close: () => s.close(), got };
+}
+
+describe("the native TFTP pump's interface", () => {
+  it.each([
+    ["a block size under RFC 2348's 8", { blockSize: 7 }, /blockSize must be 8\.\.65464/],
+    ["a window of 0 (RFC 7440 starts at 1)", { windowSize: 0 }, /windowSize 1\.\.65535/],
+    ["a local address that is not IPv4", { localAddress: "::1" }, /localAddress must be an IPv4 address/],
+    ["a negative size", { size: -1 }, /size must be a whole number of bytes/],
+    ["a buffer shorter than the size", { size: 101 }, /buffer is shorter than size/],
+    ["neither a buffer nor a descriptor", { buffer: undefined }, /fd must be a number/],
+  ] as [string, Partial<NativePumpStart>, RegExp][])("refuses %s with TFTP_PUMP_BAD_OPTION", (_name, change, message) => {
+    let caught: unknown;
+    try {
+      pump().start({ ...BASE, ...change }, () => undefined);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    expect((caught as NodeJS.ErrnoException).code).toBe("TFTP_PUMP_BAD_OPTION");
+    expect((caught as Error).message).toMatch(message);
+  });
+
+  it("refuses a handle it did not make with TFTP_PUMP_BAD_HANDLE", () => {
+    expect(() => pump().cancel({} as never)).toThrow(expect.objectContaining({ code: "TFTP_PUMP_BAD_HANDLE" }));
+  });
+
+  it("sends block 1 at once without an OACK, and ends as cancelled when asked, telling the client nothing", async () => {
+    const peer = await silentPeer();
+    try {
+      const done = await startAndWait({ ...BASE, peerPort: peer.port, timeoutMs: 10_000 }, (h) => setTimeout(() => pump().cancel(h), 100));
+      expect(done.outcome).toBe("cancelled");
+      expect(peer.got).toHaveLength(1);
+      expect(peer.got[0]!.readUInt16BE(0)).toBe(Opcode.DATA);
+      expect(peer.got[0]!.readUInt16BE(2)).toBe(1);
+      expect(done.stats).toEqual({ dataPacketsSent: 1, bytesSent: 100, retransmits: 0, malformedDropped: 0 });
+    } finally {
+      peer.close();
+    }
+  });
+
+  it("reports an OACK awaiting its ACK 0 as soon as start returns (the EDK2 check reads it)", async () => {
+    const peer = await silentPeer();
+    try {
+      let awaiting: boolean | undefined;
+      const done = await startAndWait({ ...BASE, peerPort: peer.port, oack: Buffer.from([0, Opcode.OACK, 0x74, 0x73, 0x69, 0x7a, 0x65, 0, 0x31, 0x30, 0x30, 0]), oackPatienceMs: 10_000 }, (h) => {
+        awaiting = pump().awaitingOackAck(h);
+        pump().cancel(h);
+      });
+      expect(awaiting).toBe(true);
+      expect(done.outcome).toBe("cancelled");
+    } finally {
+      peer.close();
+    }
+  });
+
+  it("gives up after the retry budget with ERROR 0 to the client, and counts the retransmissions", async () => {
+    const peer = await silentPeer();
+    try {
+      const done = await startAndWait({ ...BASE, peerPort: peer.port, timeoutMs: 50, maxRetries: 2 });
+      expect(done).toMatchObject({ outcome: "timed-out", detail: "no ACK after 2 retries" });
+      expect(done.stats.retransmits).toBe(2);
+      const last = peer.got.at(-1)!;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(peer.got.filter((p) => p.readUInt16BE(0) === Opcode.DATA)).toHaveLength(3);
+      expect(last.readUInt16BE(0)).toBe(Opcode.ERROR);
+      expect(last.subarray(4, -1).toString("latin1")).toBe("Transfer timed out");
+    } finally {
+      peer.close();
+    }
+  });
+
+  it("ends a transfer as aborted when the client's port is unreachable (ADR 0020)", async () => {
+    const gone = await silentPeer();
+    gone.close();
+    const done = await startAndWait({ ...BASE, peerPort: gone.port, timeoutMs: 200, maxRetries: 5 });
+    expect(done).toMatchObject({ outcome: "aborted", detail: "client port unreachable" });
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Loads Anvil's native TFTP data pump (ADR 0028, pxe/tftp/native/tftp-pump.c),
+ * built by scripts/build-native.sh into pxe/tftp/native/build/ (and copied
+ * beside the compiled module into dist/ by `make build`). When it cannot be
+ * loaded the server keeps the TypeScript engine (read-transfer.ts) and says why.
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+export interface NativePumpStart {
+  /** The address the request reached: the transfer's socket binds a fresh port there (RFC 1350 §4). */
+  readonly localAddress: string;
+  readonly peerAddress: string;
+  readonly peerPort: number;
+  /** The bytes, kept alive by the pump until the transfer ends... */
+  readonly buffer?: Buffer;
+  /** ...or a file descriptor read with pread(2), which the caller closes after onDone. */
+  readonly fd?: number;
+  readonly size: number;
+  readonly blockSize: number;
+  readonly windowSize: number;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly oackPatienceMs: number;
+  /** The encoded OACK when options were accepted (RFC 2347); absent sends block 1 at once. */
+  readonly oack?: Buffer;
+}
+
+export interface NativePumpStats {
+  readonly dataPacketsSent: number;
+  readonly bytesSent: number;
+  readonly retransmits: number;
+  readonly malformedDropped: number;
+}
+
+declare const handleBrand: unique symbol;
+export type NativeTransferHandle = { readonly [handleBrand]: true };
+
+export interface NativePump {
+  /** Throws (code TFTP_PUMP_SOCKET) when the socket cannot be bound or connected. */
+  start(opts: NativePumpStart, onDone: (outcome: string, detail: string, stats: NativePumpStats) => void): NativeTransferHandle;
+  cancel(handle: NativeTransferHandle): void;
+  awaitingOackAck(handle: NativeTransferHandle): boolean;
+  localPort(handle: NativeTransferHandle): number;
+}
+
+export const NATIVE_PUMP_PATH = fileURLToPath(new URL("./native/build/tftp-pump.node", import.meta.url));
+
+let loaded: NativePump | Error | undefined;
+
+/** The pump, or the reason it is unavailable (loaded once per process). */
+export function loadNativePump(): NativePump | Error {
+  if (loaded === undefined) {
+    try {
+      loaded = createRequire(import.meta.url)(NATIVE_PUMP_PATH) as NativePump;
+    } catch (err) {
+      loaded = new Error(`cannot load ${NATIVE_PUMP_PATH} (run scripts/build-native.sh): ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    }
+  }
+  return loaded;
+}
