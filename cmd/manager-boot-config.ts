@@ -69,6 +69,7 @@ export function bootConfigFor(s: ManagerSettings, interfaces: Interfaces = os.ne
             maxWindowSize: 64,
             timeoutMs: 1000,
             maxRetries: 5,
+            engine: "auto",
           },
     http: { address: s.httpAddress, port: s.httpPort, publicUrl, assetsDir: s.assetsDir },
     // The controller hands absolute ramdisk URLs; nothing to resolve against.

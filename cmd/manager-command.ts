@@ -117,7 +117,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     });
     exportAgentApiCounters(manager.registry, service.agentCounters);
     const addr = (a: { address: string; port: number } | undefined): string => (a ? `${a.address}:${a.port}` : "off");
-    log.info("boot service ready", { dhcp: bootConfig.dhcp.mode, tftp: addr(service.tftpAddress), http: addr(service.httpAddress), publicUrl: bootConfig.http?.publicUrl });
+    log.info("boot service ready", { dhcp: bootConfig.dhcp.mode, tftp: addr(service.tftpAddress), tftpEngine: service.tftp?.engine.name, tftpEngineFallback: service.tftp?.engine.fallbackReason, http: addr(service.httpAddress), publicUrl: bootConfig.http?.publicUrl });
     await manager.start(stop.signal);
     return 0;
   } catch (err) {

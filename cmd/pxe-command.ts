@@ -59,6 +59,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     event: "ready",
     dhcp: cfg.dhcp.mode,
     tftp: service.tftpAddress ? `${service.tftpAddress.address}:${service.tftpAddress.port}` : "off",
+    // ADR 0028: which engine moves TFTP blocks, and why `auto` fell back to TypeScript.
+    ...(service.tftp ? { tftpEngine: service.tftp.engine.name, ...(service.tftp.engine.fallbackReason ? { tftpEngineFallback: service.tftp.engine.fallbackReason } : {}) } : {}),
     http: service.httpAddress ? `${service.httpAddress.address}:${service.httpAddress.port}` : "off",
     hosts: backend.all().length,
   });

@@ -85,6 +85,7 @@ export async function startBootService(cfg: PxeConfig, backend: BootBackend, opt
         fixed: new Map(t.ipxeFiles.map((f) => [f, path.join(t.ipxeDir, f)])),
         limits: { maxBlockSize: t.maxBlockSize, maxWindowSize: t.maxWindowSize, defaultTimeoutMs: t.timeoutMs },
         maxRetries: t.maxRetries,
+        engine: t.engine,
         log,
       });
       tftpAddress = await tftp.listen();

@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { resolveConfig as resolveDhcpConfig, type DhcpConfig, type DhcpConfigInput } from "./dhcp/config.js";
+import type { TftpEngine } from "./tftp/transfer.js";
 
 export class PxeConfigError extends Error {
   override readonly name = "PxeConfigError";
@@ -42,6 +43,8 @@ export interface TftpConfig {
   readonly timeoutMs: number;
   /** @default 5 */
   readonly maxRetries: number;
+  /** Which engine moves the blocks (ADR 0028): `auto` uses the native pump when it loads. @default "auto" */
+  readonly engine: TftpEngine;
 }
 
 export interface HttpConfig {
@@ -88,6 +91,12 @@ function optIp(o: Obj, key: string, where: string, fallback: string): string {
   if (!IPV4.test(v)) throw new PxeConfigError(`${where}.${key} must be an IPv4 address`);
   return v;
 }
+const ENGINES: readonly TftpEngine[] = ["auto", "native", "js"];
+function optEngine(o: Obj): TftpEngine {
+  const v = optString(o, "engine", "tftp") ?? "auto";
+  if (!(ENGINES as readonly string[]).includes(v)) throw new PxeConfigError(`tftp.engine must be one of ${ENGINES.join(", ")}`);
+  return v as TftpEngine;
+}
 function enabled(o: Obj | undefined, where: string): boolean {
   const v = o?.enabled;
   if (v !== undefined && typeof v !== "boolean") throw new PxeConfigError(`${where}.enabled must be true or false`);
@@ -120,6 +129,7 @@ export function resolvePxeConfig(doc: unknown, baseDir: string): PxeConfig {
         maxWindowSize: optInt(t ?? {}, "maxWindowSize", "tftp", 1, 65535, 64),
         timeoutMs: optInt(t ?? {}, "timeoutMs", "tftp", 10, 255_000, 1000),
         maxRetries: optInt(t ?? {}, "maxRetries", "tftp", 0, 100, 5),
+        engine: optEngine(t ?? {}),
       }
     : undefined;
 

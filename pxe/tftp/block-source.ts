@@ -12,6 +12,8 @@ export interface BlockSource {
   read(offset: number, length: number): Promise<Buffer>;
   /** The same bytes when they are already in memory, without waiting; otherwise `undefined`. */
   peek(offset: number, length: number): Buffer | undefined;
+  /** Where the native pump (ADR 0028) reads the bytes itself: the whole file in memory, or an open descriptor for pread(2). */
+  backing(): { readonly buffer: Buffer } | { readonly fd: number };
   close(): Promise<void>;
 }
 
@@ -25,6 +27,9 @@ export class BufferSource implements BlockSource {
   }
   peek(offset: number, length: number): Buffer {
     return this.buf.subarray(offset, Math.min(offset + length, this.buf.length));
+  }
+  backing(): { readonly buffer: Buffer } {
+    return { buffer: this.buf };
   }
   close(): Promise<void> {
     return Promise.resolve();
@@ -116,6 +121,10 @@ export class DiskSource implements BlockSource {
     const buf = await this.chunk(first);
     const start = offset - first * this.chunkBytes;
     return buf.subarray(start, start + Math.max(0, end - offset));
+  }
+
+  backing(): { readonly fd: number } {
+    return { fd: this.fh.fd };
   }
 
   close(): Promise<void> {

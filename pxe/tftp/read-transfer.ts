@@ -12,10 +12,9 @@ import { ackedBlock, blockCount } from "./block-window.js";
 import type { TftpMetrics } from "./metrics.js";
 import type { TransferParams } from "./options.js";
 import { dataHeader, decodePacket, encodeError, encodeOack, Opcode, TftpErrorCode } from "./packet.js";
+import type { TftpTransfer, TransferOutcome } from "./transfer.js";
 
 const MAX_BACKOFF_MS = 10_000;
-
-export type TransferOutcome = "completed" | "aborted" | "timed-out" | "cancelled" | "failed";
 
 export interface ReadTransferOptions {
   /** Bound and connected to `peer` before `start()` (ADR 0020). */
@@ -37,7 +36,7 @@ export interface ReadTransferOptions {
   readonly onDone: (outcome: TransferOutcome, detail?: string) => void;
 }
 
-export class ReadTransfer {
+export class ReadTransfer implements TftpTransfer {
   readonly filename: string;
   readonly peer: { readonly address: string; readonly port: number };
   private readonly lastBlock: number;

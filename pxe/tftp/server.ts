@@ -1,7 +1,8 @@
 /**
  * The TFTP server: a listening socket whose loop only decodes requests and
- * hands them on. Read requests start a ReadTransfer on a fresh port (RFC 1350
- * §4); write requests are refused (RFC 1350 §5 error 2, Anvil serves files
+ * hands them on. Read requests start a transfer on a fresh port (RFC 1350
+ * §4), its blocks moved by the native pump (ADR 0028) or by
+ * read-transfer.ts; write requests are refused (RFC 1350 §5 error 2, Anvil serves files
  * and never stores them); anything else on the listening port is dropped and
  * counted.
  */
@@ -12,7 +13,10 @@ import { FileResolver, type FileResolverOptions } from "./file-resolver.js";
 import { newTftpMetrics, type TftpMetrics } from "./metrics.js";
 import { negotiate, type NegotiationLimits } from "./options.js";
 import { decodePacket, encodeError, Opcode, TftpErrorCode, type RequestPacket } from "./packet.js";
-import { ReadTransfer, type TransferOutcome } from "./read-transfer.js";
+import { ReadTransfer } from "./read-transfer.js";
+import { NativeTransfer } from "./native-transfer.js";
+import { loadNativePump, type NativePump } from "./native-pump.js";
+import type { TftpEngine, TftpTransfer, TransferOutcome } from "./transfer.js";
 import { TftpServerError } from "./errors.js";
 
 export type TftpLogEvent =
@@ -40,6 +44,8 @@ export interface TftpServerOptions extends FileResolverOptions {
   readonly maxTransfers?: number;
   /** Files up to this size are kept in memory. @default 4 MiB */
   readonly cacheMaxFileBytes?: number;
+  /** Which engine moves the blocks (ADR 0028). `native` fails `listen()` when the pump cannot load. @default "auto" */
+  readonly engine?: TftpEngine;
   readonly log?: (e: TftpLogEvent) => void;
 }
 
@@ -50,20 +56,34 @@ const NETASCII_MAX_BYTES = 16 * 1024 * 1024;
 export class TftpServer {
   readonly metrics: TftpMetrics = newTftpMetrics();
   private socket: Socket | undefined;
-  private readonly transfers = new Map<string, ReadTransfer>();
+  /** The engine in use, and why when `auto` fell back to `js`. */
+  readonly engine: { readonly name: "native" | "js"; readonly fallbackReason?: string };
+  private readonly pump: NativePump | undefined;
+  private readonly transfers = new Map<string, TftpTransfer>();
   private readonly resolver: FileResolver;
   private readonly cache: SourceCache;
   private readonly limits: NegotiationLimits;
+  private readonly pumpError: Error | undefined;
 
   constructor(private readonly opts: TftpServerOptions) {
     this.resolver = new FileResolver(opts);
     this.cache = new SourceCache({ maxFileBytes: opts.cacheMaxFileBytes });
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    const wanted = opts.engine ?? "auto";
+    const pump = wanted === "js" ? undefined : loadNativePump();
+    if (pump instanceof Error) {
+      this.pumpError = wanted === "native" ? pump : undefined;
+      this.engine = { name: "js", fallbackReason: pump.message };
+    } else {
+      this.pump = pump;
+      this.engine = { name: pump ? "native" : "js" };
+    }
   }
 
   /** Binds the listening socket; resolves with the bound address. */
   async listen(): Promise<{ address: string; port: number }> {
     if (this.socket) throw new TftpServerError("TFTP_ALREADY_LISTENING", "the TFTP server is already listening");
+    if (this.pumpError) throw new TftpServerError("TFTP_NATIVE_UNAVAILABLE", `engine "native" was asked for: ${this.pumpError.message}`);
     const socket = dgram.createSocket({ type: "udp4" });
     socket.on("message", (msg, rinfo) => this.onMessage(msg, rinfo));
     const bound = once(socket, "listening");
@@ -158,10 +178,8 @@ export class TftpServer {
     }
     // RFC 2349 §4: tsize is what the client will receive (after any netascii conversion).
     const { params, oack } = negotiate(req.options, this.limits, source.size);
-    const socket = dgram.createSocket({ type: "udp4" });
     const started = Date.now();
-    const transfer = new ReadTransfer({
-      socket,
+    const common = {
       peer: { address: rinfo.address, port: rinfo.port },
       filename: req.filename,
       source,
@@ -170,25 +188,36 @@ export class TftpServer {
       maxRetries: this.opts.maxRetries ?? 5,
       oackPatienceMs: this.opts.oackPatienceMs ?? 6000,
       metrics: this.metrics,
-      onDone: (outcome, detail) => {
+      onDone: (outcome: TransferOutcome, detail?: string) => {
         this.transfers.delete(key);
         this.metrics.transfersActive = this.transfers.size;
         this.count(outcome);
         this.opts.log?.({ event: "transfer-end", client: key, file: req.filename, outcome, detail, ms: Date.now() - started });
       },
-    });
-    this.transfers.set(key, transfer);
-    this.metrics.transfersStarted++;
-    this.metrics.transfersActive = this.transfers.size;
-    this.opts.log?.({ event: "transfer-start", client: key, file: req.filename, options: Object.fromEntries(oack) });
+    };
     // RFC 1350 §4: the server's TID is a new port on the address the request reached,
     // connected to the client's TID (ADR 0020), as tftpd-hpa does.
-    socket.bind(0, this.socket.address().address, () => {
+    const localAddress = this.socket.address().address;
+    if (this.pump) {
+      this.track(key, new NativeTransfer({ ...common, pump: this.pump, localAddress }), oack).start();
+      return;
+    }
+    const socket = dgram.createSocket({ type: "udp4" });
+    const transfer = this.track(key, new ReadTransfer({ ...common, socket }), oack);
+    socket.bind(0, localAddress, () => {
       socket.connect(rinfo.port, rinfo.address, (err?: Error) => {
         if (err) transfer.fail(`connect: ${err.message}`);
         else transfer.start();
       });
     });
+  }
+
+  private track<T extends TftpTransfer>(key: string, transfer: T, oack: ReadonlyMap<string, string>): T {
+    this.transfers.set(key, transfer);
+    this.metrics.transfersStarted++;
+    this.metrics.transfersActive = this.transfers.size;
+    this.opts.log?.({ event: "transfer-start", client: key, file: transfer.filename, options: Object.fromEntries(oack) });
+    return transfer;
   }
 
   /**

@@ -2,7 +2,9 @@
  * Real clients against `anvil pxe serve` (TFTP only) across a veth pair
  * between two namespaces, under random packet loss made by an nftables
  * `numgen random` drop rule on both ends (no sch_netem in this kernel):
- * 0.5% and 5%. Downloads must complete byte-identically within a bound.
+ * 0.5% and 5%. Downloads must complete byte-identically within a bound, from
+ * both engines (ADR 0028): one server with the native pump on port 69, one
+ * with read-transfer.ts on port 1069.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +20,10 @@ const sha = (p: string): string => createHash("sha256").update(readFileSync(p)).
 let lab: NetnsLab;
 let srv: string;
 let cli: string;
+const ENGINES = [
+  ["native", 69],
+  ["js", 1069],
+] as const;
 
 beforeAll(async () => {
   lab = new NetnsLab();
@@ -25,36 +31,39 @@ beforeAll(async () => {
   cli = await lab.namespace("cli");
   await lab.veth({ ns: srv, ifname: "srv0", cidr: `${SERVER}/24` }, { ns: cli, ifname: "cli0", cidr: "10.77.0.2/24" });
   writeFileSync(path.join(lab.dir, "hosts.yaml"), "hosts: []\n");
-  const config = path.join(lab.dir, "pxe.yaml");
-  writeFileSync(
-    config,
-    JSON.stringify({
-      serverAddress: SERVER,
-      hostsFile: "hosts.yaml",
-      dhcp: { mode: "off" },
-      // A short retransmission interval keeps lock-step transfers quick under 5% loss.
-      tftp: { timeoutMs: 250, maxRetries: 10 },
-      http: { enabled: false },
-    }),
-  );
-  const proc = lab.startNode(srv, { name: "anvil-pxe", entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config] });
-  await firstLogLine(proc.logFile, /"event":"ready"/, {
-    timeoutMs: 60_000,
-    abort: () => (proc.child.exitCode === null ? undefined : `anvil pxe serve exited:\n${proc.tail()}`),
-  });
+  for (const [engine, port] of ENGINES) {
+    const config = path.join(lab.dir, `pxe-${engine}.yaml`);
+    writeFileSync(
+      config,
+      JSON.stringify({
+        serverAddress: SERVER,
+        hostsFile: "hosts.yaml",
+        dhcp: { mode: "off" },
+        // A short retransmission interval keeps lock-step transfers quick under 5% loss.
+        tftp: { port, timeoutMs: 250, maxRetries: 10, engine },
+        http: { enabled: false },
+      }),
+    );
+    const proc = lab.startNode(srv, { name: `anvil-pxe-${engine}`, entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config] });
+    await firstLogLine(proc.logFile, new RegExp(`"event":"ready".*"tftpEngine":"${engine}"`), {
+      timeoutMs: 60_000,
+      abort: () => (proc.child.exitCode === null ? undefined : `anvil pxe serve (${engine}) exited:\n${proc.tail()}`),
+    });
+  }
 });
 
 afterAll(async () => {
   await lab?.cleanup();
 });
 
-type Case = [file: string, client: string, cmd: string, args: (out: string) => string[]];
-const CASES: Case[] = [
-  ["undionly.kpxe", "tftp-hpa (RFC 1350 lock-step)", "tftp", (out) => ["-m", "binary", SERVER, "-c", "get", "undionly.kpxe", out]],
-  ["ipxe.efi", "atftp blksize 1468 windowsize 4 tsize 0 (EDK2's options)", "atftp", (out) => ["--option", "blksize 1468", "--option", "windowsize 4", "--option", "tsize 0", "-g", "-r", "ipxe.efi", "-l", out, SERVER]],
-  ["snponly.efi", "atftp blksize 1432 tsize 0 (iPXE's options)", "atftp", (out) => ["--option", "blksize 1432", "--option", "tsize 0", "-g", "-r", "snponly.efi", "-l", out, SERVER]],
-  ["ipxe.efi", "curl blksize 1468", "curl", (out) => ["-sS", "--fail", "--max-time", "90", "--tftp-blksize", "1468", "-o", out, `tftp://${SERVER}/ipxe.efi`]],
+type Case = [file: string, client: string, cmd: string, args: (out: string, port: number) => string[]];
+const CLIENTS: Case[] = [
+  ["undionly.kpxe", "tftp-hpa (RFC 1350 lock-step)", "tftp", (out, port) => ["-m", "binary", SERVER, String(port), "-c", "get", "undionly.kpxe", out]],
+  ["ipxe.efi", "atftp blksize 1468 windowsize 4 tsize 0 (EDK2's options)", "atftp", (out, port) => ["--option", "blksize 1468", "--option", "windowsize 4", "--option", "tsize 0", "-g", "-r", "ipxe.efi", "-l", out, SERVER, String(port)]],
+  ["snponly.efi", "atftp blksize 1432 tsize 0 (iPXE's options)", "atftp", (out, port) => ["--option", "blksize 1432", "--option", "tsize 0", "-g", "-r", "snponly.efi", "-l", out, SERVER, String(port)]],
+  ["ipxe.efi", "curl blksize 1468", "curl", (out, port) => ["-sS", "--fail", "--max-time", "90", "--tftp-blksize", "1468", "-o", out, `tftp://${SERVER}:${port}/ipxe.efi`]],
 ];
+const CASES = ENGINES.flatMap(([engine, port]) => CLIENTS.map(([file, client, cmd, args]) => [file, client, engine, port, cmd, args] as const));
 
 describe.each([
   ["0.5%", 5],
@@ -65,10 +74,10 @@ describe.each([
     await lab.dropPackets(cli, { permille });
   });
 
-  it.each(CASES)("%s arrives byte-identical with %s", async (file, _client, cmd, args) => {
-    const out = path.join(lab.dir, `${permille}-${cmd}-${file}`);
+  it.each(CASES)("%s arrives byte-identical with %s from the %s engine", async (file, _client, engine, port, cmd, args) => {
+    const out = path.join(lab.dir, `${permille}-${engine}-${cmd}-${file}`);
     const started = Date.now();
-    await lab.exec(cli, cmd, args(out), { timeoutMs: 100_000 });
+    await lab.exec(cli, cmd, args(out, port), { timeoutMs: 100_000 });
     expect(sha(out)).toBe(sha(path.join(IPXE_DIR, file)));
     expect(Date.now() - started).toBeLessThan(100_000);
   });
