@@ -43,7 +43,8 @@
  *                          [--sim notified|polling] [--concurrency 4] [--node-options="--max-old-space-size=N ..."]
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import { createHash, randomBytes } from "node:crypto";
@@ -149,6 +150,12 @@ async function buildManager(): Promise<string | undefined> {
       err ? reject(new Error(`tsc failed: ${err.message}\n${stdout.slice(0, 2000)}`)) : resolve(),
     ),
   );
+  // As `make build` does: the native TFTP pump beside its loader (ADR 0028), when scripts/build-native.sh made it.
+  const pump = path.join(REPO_ROOT, "pxe/tftp/native/build/tftp-pump.node");
+  if (existsSync(pump)) {
+    await mkdir(path.join(out, "pxe/tftp/native/build"), { recursive: true });
+    await copyFile(pump, path.join(out, "pxe/tftp/native/build/tftp-pump.node"));
+  }
   return path.join(out, "cmd/anvil.js");
 }
 
