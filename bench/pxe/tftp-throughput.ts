@@ -5,7 +5,8 @@
  * can run many TFTP transfers at once (`--parallel`). Each case downloads a
  * 1 MiB or 64 MiB file with blksize 1468 (an Ethernet MTU's worth, as
  * firmware asks) by 1 or 100 concurrent clients, and prints MB/s and
- * Anvil's ratio to each anchor.
+ * Anvil's ratio to each anchor. Anvil runs as shipped (the native pump,
+ * ADR 0028) and, as `anvil-js`, with its TypeScript engine.
  *
  * The client is the same for all three servers: curl, which asks
  * `blksize 1468 tsize 0 timeout N` and always runs lock-step (it has no
@@ -68,11 +69,13 @@ if (PIN !== undefined && !/^[0-9]+$/.test(PIN)) throw new Error(`--pin-cpu takes
 const curlCommand = (args: readonly string[]): [string, string[]] => (PIN === undefined ? ["curl", [...args]] : ["taskset", ["-c", PIN, "curl", ...args]]);
 
 const BASELINE = values.baseline === undefined ? undefined : path.resolve(values.baseline);
-type ServerName = "anvil" | "tftpd-hpa" | "dnsmasq" | "anvil-base";
+type ServerName = "anvil" | "tftpd-hpa" | "dnsmasq" | "anvil-base" | "anvil-js";
 const SERVERS: readonly { name: ServerName; ip: string }[] = [
   { name: "anvil", ip: "10.78.0.1" },
   { name: "tftpd-hpa", ip: "10.78.0.2" },
   { name: "dnsmasq", ip: "10.78.0.3" },
+  // The same checkout with the TypeScript engine (ADR 0028): what the native pump changes.
+  { name: "anvil-js", ip: "10.78.0.5" },
   ...(BASELINE ? [{ name: "anvil-base" as const, ip: "10.78.0.4" }] : []),
 ];
 const CLIENTS = [1, 100].filter((n) => values.clients === undefined || String(n) === values.clients);
@@ -193,8 +196,17 @@ async function main(): Promise<void> {
     );
     const pids = new Map<ServerName, number | undefined>();
     const anvil = lab.startNode(srv, { name: "anvil", entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config] });
-    await firstLogLine(anvil.logFile, /"event":"ready"/, { timeoutMs: 60_000 });
+    // Anvil as shipped: `auto` must have found the native pump (scripts/build-native.sh), or the row would measure the fallback.
+    await firstLogLine(anvil.logFile, /"event":"ready".*"tftpEngine":"native"/, { timeoutMs: 60_000 });
     pids.set("anvil", anvil.child.pid);
+    const jsConfig = path.join(lab.dir, "pxe-js.yaml");
+    writeFileSync(
+      jsConfig,
+      JSON.stringify({ serverAddress: "10.78.0.5", hostsFile: "hosts.yaml", dhcp: { mode: "off" }, tftp: { root, maxBlockSize: 65464, engine: "js" }, http: { enabled: false } }),
+    );
+    const anvilJs = lab.startNode(srv, { name: "anvil-js", entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", jsConfig] });
+    await firstLogLine(anvilJs.logFile, /"event":"ready".*"tftpEngine":"js"/, { timeoutMs: 60_000 });
+    pids.set("anvil-js", anvilJs.child.pid);
     if (BASELINE) {
       const baseConfig = path.join(lab.dir, "pxe-base.yaml");
       writeFileSync(
@@ -295,14 +307,14 @@ async function main(): Promise<void> {
       }
     }
 
-    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", ...(BASELINE ? ["anvil/anvil-base"] : []), "load"]];
-    const cpuRows = [["file", "clients", ...SERVERS.map((s) => `${s.name} µs/block`), "tftpd-hpa/anvil", "dnsmasq/anvil", ...(BASELINE ? ["anvil-base/anvil"] : []), "curl µs/block (anvil)"]];
+    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", "anvil/anvil-js", ...(BASELINE ? ["anvil/anvil-base"] : []), "load"]];
+    const cpuRows = [["file", "clients", ...SERVERS.map((s) => `${s.name} µs/block`), "tftpd-hpa/anvil", "dnsmasq/anvil", "anvil-js/anvil", ...(BASELINE ? ["anvil-base/anvil"] : []), "curl µs/block (anvil)"]];
     for (const f of FILES) {
       for (const clients of CLIENTS) {
         const get = (n: ServerName): (typeof results)[number] | undefined => results.find((r) => r.file === f.label && r.clients === clients && r.server === n);
         const cell = (n: ServerName): string => (get(n)?.ok ? `${get(n)!.mbps.toFixed(1)}${get(n)!.partial ? "*" : ""}` : "failed");
         const ratio = (n: ServerName): string => (get("anvil")?.ok && get(n)?.ok ? (get("anvil")!.mbps / get(n)!.mbps).toFixed(2) : "-");
-        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ...(BASELINE ? [ratio("anvil-base")] : []), get("anvil")?.load ?? "-"]);
+        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ratio("anvil-js"), ...(BASELINE ? [ratio("anvil-base")] : []), get("anvil")?.load ?? "-"]);
         // CPU ratios read like the MB/s ones: above 1 means Anvil spends less per block.
         const us = (n: ServerName): string => get(n)?.serverUs?.toFixed(1) ?? "-";
         const cpuRatio = (n: ServerName): string => {
@@ -310,7 +322,7 @@ async function main(): Promise<void> {
           const b = get(n)?.serverUs;
           return a !== undefined && b !== undefined ? (b / a).toFixed(2) : "-";
         };
-        cpuRows.push([f.label, String(clients), ...SERVERS.map((s) => us(s.name)), cpuRatio("tftpd-hpa"), cpuRatio("dnsmasq"), ...(BASELINE ? [cpuRatio("anvil-base")] : []), get("anvil")?.clientUs?.toFixed(1) ?? "-"]);
+        cpuRows.push([f.label, String(clients), ...SERVERS.map((s) => us(s.name)), cpuRatio("tftpd-hpa"), cpuRatio("dnsmasq"), cpuRatio("anvil-js"), ...(BASELINE ? [cpuRatio("anvil-base")] : []), get("anvil")?.clientUs?.toFixed(1) ?? "-"]);
       }
     }
     const print = (table: string[][]): void => {
