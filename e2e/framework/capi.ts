@@ -21,7 +21,7 @@ import {
   type Manifest,
 } from "./local-webhooks.js";
 import { capiBinDir } from "./peers.js";
-import { freeTcpPort } from "./ports.js";
+import { freeTcpPorts } from "./ports.js";
 import { probeGet } from "./probe.js";
 import { startProcess, waitFor, type Supervised } from "./process.js";
 
@@ -111,8 +111,7 @@ export async function startCapiManager(cp: ControlPlane, component: CapiComponen
   const configDir = opts.configDir ?? path.resolve(binDir, "../config", component);
   // Keeps our renamed webhook configurations apart from those of the other managers.
   const namePrefix = `capi-${component}-`;
-  const webhookPort = await freeTcpPort();
-  const [healthPort, diagPort] = [await freeTcpPort(), await freeTcpPort()];
+  const [webhookPort, healthPort, diagPort] = (await freeTcpPorts(3)) as [number, number, number];
   const dir = path.join(cp.dir, `capi-${component}-${webhookPort}`);
   let manager: Supervised | undefined;
   let webhookConfigs: { kind: string; name: string }[] = [];

@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import { REPO_ROOT } from "./peers.js";
-import { freeTcpPort } from "./ports.js";
+import { freeTcpPorts } from "./ports.js";
 import { startProcess, waitFor, type Supervised } from "./process.js";
 
 export interface ManagerProcessOptions {
@@ -80,8 +80,9 @@ export function managerArgs(o: {
 }
 
 export async function startManagerProcess(o: ManagerProcessOptions): Promise<ManagerProcess> {
-  const httpPort = o.httpPort ?? (await freeTcpPort());
-  const probePort = await freeTcpPort();
+  // Two at once: consecutive single picks can return the same port (ports.ts).
+  const [freeHttp, probePort] = (await freeTcpPorts(2)) as [number, number];
+  const httpPort = o.httpPort ?? freeHttp;
   const bootUrl = `http://127.0.0.1:${httpPort}`;
   const probeUrl = `http://127.0.0.1:${probePort}`;
   const logFile = path.join(o.dir, "manager.log");

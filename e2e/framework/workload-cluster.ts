@@ -23,7 +23,7 @@ import { makeKeyPair, makeLeaf, type CertFiles } from "./certs.js";
 import { apiserverArgs, etcdArgs, type ControlPlane } from "./control-plane.js";
 import { kubectlFor, type Kubectl } from "./kubectl.js";
 import { etcdBinDir, kubeBinDir } from "./peers.js";
-import { freeTcpPort } from "./ports.js";
+import { freeTcpPorts } from "./ports.js";
 import { probeGet } from "./probe.js";
 import { startProcess, waitFor, type Supervised } from "./process.js";
 
@@ -119,7 +119,7 @@ export async function startWorkloadCluster(o: WorkloadClusterOptions): Promise<W
     });
     const sa = await makeKeyPair(certDir, "sa-signer");
 
-    const [etcdClientPort, etcdPeerPort] = [await freeTcpPort(), await freeTcpPort()];
+    const [etcdClientPort, etcdPeerPort] = (await freeTcpPorts(2)) as [number, number];
     const etcd = startProcess({
       name: "workload-etcd",
       command: path.join(etcdBinDir(), "etcd"),
