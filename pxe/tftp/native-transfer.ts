@@ -7,26 +7,14 @@
  * OACK, and hears back once, when the transfer ends. The metrics counters
  * of a transfer are added then, not per packet.
  */
-import type { BlockSource } from "./block-source.js";
-import type { TftpMetrics } from "./metrics.js";
 import type { NativePump, NativePumpStats, NativeTransferHandle } from "./native-pump.js";
-import type { TransferParams } from "./options.js";
 import { encodeOack } from "./packet.js";
-import type { TftpTransfer, TransferOutcome } from "./transfer.js";
+import type { TftpTransfer, TransferOutcome, TransferSetup } from "./transfer.js";
 
-export interface NativeTransferOptions {
+export interface NativeTransferOptions extends TransferSetup {
   readonly pump: NativePump;
   /** Where the request arrived: the transfer's port is a fresh one on this address (RFC 1350 §4). */
   readonly localAddress: string;
-  readonly peer: { readonly address: string; readonly port: number };
-  readonly filename: string;
-  readonly source: BlockSource;
-  readonly params: TransferParams;
-  readonly oack: ReadonlyMap<string, string>;
-  readonly maxRetries: number;
-  readonly oackPatienceMs: number;
-  readonly metrics: TftpMetrics;
-  readonly onDone: (outcome: TransferOutcome, detail?: string) => void;
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set<TransferOutcome>(["completed", "aborted", "timed-out", "cancelled", "failed"]);

@@ -7,33 +7,15 @@
  * (RFC 7440), retransmitting on timeout with a bounded retry budget.
  */
 import type { Socket } from "node:dgram";
-import type { BlockSource } from "./block-source.js";
 import { ackedBlock, blockCount } from "./block-window.js";
-import type { TftpMetrics } from "./metrics.js";
-import type { TransferParams } from "./options.js";
 import { dataHeader, decodePacket, encodeError, encodeOack, Opcode, TftpErrorCode } from "./packet.js";
-import type { TftpTransfer, TransferOutcome } from "./transfer.js";
+import type { TftpTransfer, TransferOutcome, TransferSetup } from "./transfer.js";
 
 const MAX_BACKOFF_MS = 10_000;
 
-export interface ReadTransferOptions {
+export interface ReadTransferOptions extends TransferSetup {
   /** Bound and connected to `peer` before `start()` (ADR 0020). */
   readonly socket: Socket;
-  readonly peer: { readonly address: string; readonly port: number };
-  readonly filename: string;
-  readonly source: BlockSource;
-  readonly params: TransferParams;
-  readonly oack: ReadonlyMap<string, string>;
-  /** Retransmissions of one window (or OACK) before giving up. */
-  readonly maxRetries: number;
-  /**
-   * Least wait before the OACK is sent again. Clients repeat their own ACK 0
-   * (or RRQ) on their timer, and atftp aborts a transfer on a second OACK, so
-   * the server repeats it only after the clients' usual 5 s timer had its turn.
-   */
-  readonly oackPatienceMs: number;
-  readonly metrics: TftpMetrics;
-  readonly onDone: (outcome: TransferOutcome, detail?: string) => void;
 }
 
 export class ReadTransfer implements TftpTransfer {

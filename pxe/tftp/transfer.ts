@@ -4,6 +4,10 @@
  * (native-transfer.ts, ADR 0028). Both follow the same rules, cited where
  * they are implemented.
  */
+import type { BlockSource } from "./block-source.js";
+import type { TftpMetrics } from "./metrics.js";
+import type { TransferParams } from "./options.js";
+
 export type TransferOutcome = "completed" | "aborted" | "timed-out" | "cancelled" | "failed";
 
 /** `js`: read-transfer.ts on Node's dgram. `native`: the C pump (ADR 0028). `auto`: native when it loads, else js. */
@@ -20,4 +24,23 @@ export interface TftpTransfer {
   cancel(detail: string): void;
   /** Ends the transfer before it started (its socket could not be set up). */
   fail(detail: string): void;
+}
+
+/** What the server decided for a transfer, handed to either engine. */
+export interface TransferSetup {
+  readonly peer: { readonly address: string; readonly port: number };
+  readonly filename: string;
+  readonly source: BlockSource;
+  readonly params: TransferParams;
+  readonly oack: ReadonlyMap<string, string>;
+  /** Retransmissions of one window (or OACK) before giving up. */
+  readonly maxRetries: number;
+  /**
+   * Least wait before the OACK is sent again. Clients repeat their own ACK 0
+   * (or RRQ) on their timer, and atftp aborts a transfer on a second OACK, so
+   * the server repeats it only after the clients' usual 5 s timer had its turn.
+   */
+  readonly oackPatienceMs: number;
+  readonly metrics: TftpMetrics;
+  readonly onDone: (outcome: TransferOutcome, detail?: string) => void;
 }
