@@ -70,6 +70,7 @@ export function bootConfigFor(s: ManagerSettings, interfaces: Interfaces = os.ne
             timeoutMs: 1000,
             maxRetries: 5,
             engine: "auto",
+            busyPollMicros: 50,
           },
     http: { address: s.httpAddress, port: s.httpPort, publicUrl, assetsDir: s.assetsDir },
     // The controller hands absolute ramdisk URLs; nothing to resolve against.

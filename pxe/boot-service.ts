@@ -86,6 +86,7 @@ export async function startBootService(cfg: PxeConfig, backend: BootBackend, opt
         limits: { maxBlockSize: t.maxBlockSize, maxWindowSize: t.maxWindowSize, defaultTimeoutMs: t.timeoutMs },
         maxRetries: t.maxRetries,
         engine: t.engine,
+        busyPollMicros: t.busyPollMicros,
         log,
       });
       tftpAddress = await tftp.listen();

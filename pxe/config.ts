@@ -45,6 +45,8 @@ export interface TftpConfig {
   readonly maxRetries: number;
   /** Which engine moves the blocks (ADR 0028): `auto` uses the native pump when it loads. @default "auto" */
   readonly engine: TftpEngine;
+  /** Native engine: microseconds of busy polling after a packet (ADR 0029); 0 = off. @default 50 */
+  readonly busyPollMicros: number;
 }
 
 export interface HttpConfig {
@@ -130,6 +132,7 @@ export function resolvePxeConfig(doc: unknown, baseDir: string): PxeConfig {
         timeoutMs: optInt(t ?? {}, "timeoutMs", "tftp", 10, 255_000, 1000),
         maxRetries: optInt(t ?? {}, "maxRetries", "tftp", 0, 100, 5),
         engine: optEngine(t ?? {}),
+        busyPollMicros: optInt(t ?? {}, "busyPollMicros", "tftp", 0, 1_000_000, 50),
       }
     : undefined;
 

@@ -1,5 +1,9 @@
+import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
 import { once } from "node:events";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadNativePump, type NativePump, type NativePumpStart, type NativePumpStats } from "./native-pump.js";
 import { Opcode } from "./packet.js";
@@ -49,6 +53,7 @@ describe("the native TFTP pump's interface", () => {
     ["a negative size", { size: -1 }, /size must be a whole number of bytes/],
     ["a buffer shorter than the size", { size: 101 }, /buffer is shorter than size/],
     ["neither a buffer nor a descriptor", { buffer: undefined }, /fd must be a number/],
+    ["a negative busy-poll time", { busyPollMicros: -1 }, /busyPollMicros must be a number/],
   ] as [string, Partial<NativePumpStart>, RegExp][])("refuses %s with TFTP_PUMP_BAD_OPTION", (_name, change, message) => {
     let caught: unknown;
     try {
@@ -115,5 +120,63 @@ describe("the native TFTP pump's interface", () => {
     gone.close();
     const done = await startAndWait({ ...BASE, peerPort: gone.port, timeoutMs: 200, maxRetries: 5 });
     expect(done).toMatchObject({ outcome: "aborted", detail: "client port unreachable" });
+  });
+
+  it.each([
+    ["without busy polling", 0],
+    ["with busy polling (ADR 0029)", 200],
+  ])("serves a file from a descriptor through its read-ahead, re-reading an older chunk when a window is acknowledged short, %s", async (_name, busyPollMicros) => {
+    // 512-byte blocks: a 64 KiB read-ahead holds blocks 1-128. Windows of 3 put 127-129 across the
+    // boundary: once 129 (second chunk) is in, the client acknowledges 127 as if 128 and 129 were
+    // lost (RFC 7440 §4), and the pump must resend 128 from the first chunk again.
+    const dir = mkdtempSync(path.join(tmpdir(), "anvil-pump-"));
+    const file = path.join(dir, "f.bin");
+    const bytes = randomBytes(200 * 1024 + 77);
+    writeFileSync(file, bytes);
+    const fd = openSync(file, "r");
+    const client = dgram.createSocket("udp4");
+    client.bind(0, "127.0.0.1");
+    await once(client, "listening");
+    const blocks = new Map<number, Buffer>();
+    const window = 3;
+    let expected = 1;
+    let lastAck = 0;
+    let shortAckSent = false;
+    let mismatched = 0;
+    const ack = (n: number, to: dgram.RemoteInfo): void => {
+      const b = Buffer.alloc(4);
+      b.writeUInt16BE(Opcode.ACK, 0);
+      b.writeUInt16BE(n, 2);
+      client.send(b, to.port, to.address);
+      lastAck = n;
+    };
+    client.on("message", (m, rinfo) => {
+      if (m.readUInt16BE(0) !== Opcode.DATA || m.readUInt16BE(2) !== expected) return;
+      const block = expected;
+      const data = Buffer.from(m.subarray(4));
+      if (blocks.has(block) && !blocks.get(block)!.equals(data)) mismatched++;
+      blocks.set(block, data);
+      expected++;
+      if (block === 129 && !shortAckSent) {
+        shortAckSent = true;
+        expected = 128;
+        ack(127, rinfo);
+      } else if (block - lastAck === window || data.length < 512) {
+        ack(block, rinfo);
+      }
+    });
+    try {
+      const done = await startAndWait({ ...BASE, buffer: undefined, fd, size: bytes.length, peerPort: client.address().port, windowSize: window, timeoutMs: 2000, busyPollMicros });
+      expect(done.outcome).toBe("completed");
+      expect(shortAckSent).toBe(true);
+      expect(mismatched).toBe(0);
+      const received = Buffer.concat([...blocks.keys()].sort((a, b) => a - b).map((k) => blocks.get(k)!));
+      expect(received.equals(bytes)).toBe(true);
+      expect(done.stats.dataPacketsSent).toBe(Math.floor(bytes.length / 512) + 1 + 2);
+    } finally {
+      client.close();
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -22,6 +22,11 @@ export interface NativePumpStart {
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly oackPatienceMs: number;
+  /**
+   * Microseconds the pump keeps polling without sleeping after a packet, while
+   * this transfer runs (ADR 0029); 0 or absent: it sleeps at once. At most 1 s.
+   */
+  readonly busyPollMicros?: number;
   /** The encoded OACK when options were accepted (RFC 2347); absent sends block 1 at once. */
   readonly oack?: Buffer;
 }

@@ -15,6 +15,8 @@ export interface NativeTransferOptions extends TransferSetup {
   readonly pump: NativePump;
   /** Where the request arrived: the transfer's port is a fresh one on this address (RFC 1350 §4). */
   readonly localAddress: string;
+  /** How long the pump keeps looking for packets before it sleeps (ADR 0029). */
+  readonly busyPollMicros: number;
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set<TransferOutcome>(["completed", "aborted", "timed-out", "cancelled", "failed"]);
@@ -56,6 +58,7 @@ export class NativeTransfer implements TftpTransfer {
           timeoutMs: params.timeoutMs,
           maxRetries: this.opts.maxRetries,
           oackPatienceMs: this.opts.oackPatienceMs,
+          busyPollMicros: this.opts.busyPollMicros,
           ...(this.opts.oack.size > 0 ? { oack: encodeOack(this.opts.oack) } : {}),
         },
         (outcome, detail, stats) => this.onPumpDone(outcome, detail, stats),

@@ -44,11 +44,18 @@ export interface TftpServerOptions extends FileResolverOptions {
   readonly maxTransfers?: number;
   /** Files up to this size are kept in memory. @default 4 MiB */
   readonly cacheMaxFileBytes?: number;
+  /**
+   * Native engine only: microseconds the pump keeps polling after a packet
+   * before it sleeps (ADR 0029). 0 turns busy polling off. @default 50
+   */
+  readonly busyPollMicros?: number;
   /** Which engine moves the blocks (ADR 0028). `native` fails `listen()` when the pump cannot load. @default "auto" */
   readonly engine?: TftpEngine;
   readonly log?: (e: TftpLogEvent) => void;
 }
 
+/** Linux suggests net.core.busy_poll = 50 µs for several sockets (Documentation/admin-guide/sysctl/net.rst); ADR 0029. */
+const DEFAULT_BUSY_POLL_MICROS = 50;
 const DEFAULT_LIMITS: NegotiationLimits = { maxBlockSize: 1468, maxWindowSize: 64, defaultTimeoutMs: 1000 };
 /** netascii needs a converted copy of the file; keep that to small files. */
 const NETASCII_MAX_BYTES = 16 * 1024 * 1024;
@@ -199,7 +206,7 @@ export class TftpServer {
     // connected to the client's TID (ADR 0020), as tftpd-hpa does.
     const localAddress = this.socket.address().address;
     if (this.pump) {
-      this.track(key, new NativeTransfer({ ...common, pump: this.pump, localAddress }), oack).start();
+      this.track(key, new NativeTransfer({ ...common, pump: this.pump, localAddress, busyPollMicros: this.opts.busyPollMicros ?? DEFAULT_BUSY_POLL_MICROS }), oack).start();
       return;
     }
     const socket = dgram.createSocket({ type: "udp4" });
