@@ -438,16 +438,29 @@ static void *pump_main(void *arg) {
 
 /* ---- the JavaScript side ---- */
 
-#define CHECK(env, call)                                                   \
-  do {                                                                     \
-    if ((call) != napi_ok) {                                               \
-      const napi_extended_error_info *info_ = NULL;                        \
-      napi_get_last_error_info((env), &info_);                             \
-      napi_throw_error((env), "TFTP_PUMP_NAPI",                            \
-                       info_ && info_->error_message ? info_->error_message \
-                                                     : "N-API call failed"); \
-      return NULL;                                                         \
-    }                                                                      \
+/* Throws N-API's own description of the call that just failed. */
+static void throw_napi_failure(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  napi_throw_error(env, "TFTP_PUMP_NAPI", info && info->error_message ? info->error_message : "N-API call failed");
+}
+
+#define CHECK(env, call)          \
+  do {                            \
+    if ((call) != napi_ok) {      \
+      throw_napi_failure(env);    \
+      return NULL;                \
+    }                             \
+  } while (0)
+
+/* CHECK once a transfer is allocated: the failure path frees it too. */
+#define CHECK_T(env, t, call)     \
+  do {                            \
+    if ((call) != napi_ok) {      \
+      throw_napi_failure(env);    \
+      transfer_free((t), (env));  \
+      return NULL;                \
+    }                             \
   } while (0)
 
 static void pump_cleanup(void *arg) {
@@ -607,19 +620,19 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   napi_value v;
   napi_valuetype type;
   bool is_buffer = false;
-  CHECK(env, napi_get_named_property(env, opts, "buffer", &v));
-  CHECK(env, napi_is_buffer(env, v, &is_buffer));
+  CHECK_T(env, t, napi_get_named_property(env, opts, "buffer", &v));
+  CHECK_T(env, t, napi_is_buffer(env, v, &is_buffer));
   if (is_buffer) {
     void *data = NULL;
     size_t len = 0;
-    CHECK(env, napi_get_buffer_info(env, v, &data, &len));
+    CHECK_T(env, t, napi_get_buffer_info(env, v, &data, &len));
     if (len < t->size) {
       transfer_free(t, env);
       napi_throw_range_error(env, "TFTP_PUMP_BAD_OPTION", "buffer is shorter than size");
       return NULL;
     }
     t->mem = data;
-    CHECK(env, napi_create_reference(env, v, 1, &t->mem_ref));
+    CHECK_T(env, t, napi_create_reference(env, v, 1, &t->mem_ref));
   } else {
     uint32_t fd;
     if (!get_u32(env, opts, "fd", &fd)) {
@@ -637,12 +650,12 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  CHECK(env, napi_get_named_property(env, opts, "oack", &v));
-  CHECK(env, napi_is_buffer(env, v, &is_buffer));
+  CHECK_T(env, t, napi_get_named_property(env, opts, "oack", &v));
+  CHECK_T(env, t, napi_is_buffer(env, v, &is_buffer));
   if (is_buffer) {
     void *data = NULL;
     size_t len = 0;
-    CHECK(env, napi_get_buffer_info(env, v, &data, &len));
+    CHECK_T(env, t, napi_get_buffer_info(env, v, &data, &len));
     t->oack = malloc(len > 0 ? len : 1);
     if (t->oack == NULL) {
       transfer_free(t, env);
@@ -654,7 +667,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     /* Set before the pump sees it, so the server's EDK2 check (server.ts replacePendingFrom) reads it at once. */
     t->awaiting_oack_ack = 1;
   }
-  CHECK(env, napi_typeof(env, argv[1], &type));
+  CHECK_T(env, t, napi_typeof(env, argv[1], &type));
   if (type != napi_function) {
     transfer_free(t, env);
     napi_throw_type_error(env, "TFTP_PUMP_BAD_OPTION", "onDone must be a function");
@@ -682,7 +695,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   }
 
   napi_value name;
-  CHECK(env, napi_create_string_utf8(env, "anvil-tftp-transfer", NAPI_AUTO_LENGTH, &name));
+  CHECK_T(env, t, napi_create_string_utf8(env, "anvil-tftp-transfer", NAPI_AUTO_LENGTH, &name));
   if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &t->done) != napi_ok) {
     transfer_free(t, env);
     napi_throw_error(env, "TFTP_PUMP_NAPI", "cannot create the completion callback");
