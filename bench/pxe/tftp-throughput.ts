@@ -146,6 +146,24 @@ async function childrenGone(pid: number, maxMs: number): Promise<boolean> {
   }
 }
 
+/** SIGKILLs a process's children (a forking server's transfers); returns how many. */
+function killChildren(pid: number): number {
+  let kids: string[];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return 0;
+  }
+  for (const kid of kids) {
+    try {
+      process.kill(Number(kid), "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  return kids.length;
+}
+
 /**
  * Counts a process's CPU time (perf's task-clock: all its threads, and the
  * children it forks after the start) until `stop()`, which resolves to
@@ -294,7 +312,11 @@ async function main(): Promise<void> {
           }
           const clientCpu = reapedChildrenCpuSeconds() - clientCpu0;
           // A forking server's transfers outlive a cut curl until their own retries give up: count them to the end.
-          if (pid !== undefined && !(await childrenGone(pid, 60_000))) process.stderr.write(`${s.name}: children still running after 60 s; CPU counted so far\n`);
+          if (pid !== undefined && !(await childrenGone(pid, 60_000))) {
+            // Their clients are long gone; left running they would load the next server's row.
+            const killed = killChildren(pid);
+            process.stderr.write(`${s.name}: ${killed} children still running after 60 s, killed; CPU counted until then\n`);
+          }
           const serverMs = await counter?.stop();
           speeds.sort((a, b) => a - b);
           const median = speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0;
