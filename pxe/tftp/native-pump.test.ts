@@ -165,6 +165,10 @@ describe("the native TFTP pump's interface", () => {
         ack(block, rinfo);
       }
     });
+    // The pump busy-polls only while two or more transfers run: keep a second one waiting alongside.
+    let cancelCompanion = (): void => undefined;
+    const idle = busyPollMicros > 0 ? await silentPeer() : undefined;
+    const companion = idle ? startAndWait({ ...BASE, peerPort: idle.port, timeoutMs: 10_000, busyPollMicros }, (h) => (cancelCompanion = () => pump().cancel(h))) : undefined;
     try {
       const done = await startAndWait({ ...BASE, buffer: undefined, fd, size: bytes.length, peerPort: client.address().port, windowSize: window, timeoutMs: 2000, busyPollMicros });
       expect(done.outcome).toBe("completed");
@@ -174,6 +178,9 @@ describe("the native TFTP pump's interface", () => {
       expect(received.equals(bytes)).toBe(true);
       expect(done.stats.dataPacketsSent).toBe(Math.floor(bytes.length / 512) + 1 + 2);
     } finally {
+      cancelCompanion();
+      expect((await companion)?.outcome ?? "cancelled").toBe("cancelled");
+      idle?.close();
       client.close();
       closeSync(fd);
       rmSync(dir, { recursive: true, force: true });

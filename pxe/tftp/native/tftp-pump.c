@@ -361,8 +361,10 @@ static void *pump_main(void *arg) {
   for (;;) {
     int timeout = -1;
     uint32_t busy_poll_us = 0;
+    int running = 0;
     uint64_t now = now_ms();
     for (transfer *t = p->active; t != NULL; t = t->next) {
+      running++;
       if (t->busy_poll_us > busy_poll_us) busy_poll_us = t->busy_poll_us;
       if (!t->armed) continue;
       int64_t left = t->deadline_ms > now ? (int64_t)(t->deadline_ms - now) : 0;
@@ -374,9 +376,11 @@ static void *pump_main(void *arg) {
      * next ACK, and that wake-up (and the context switch) costs more than the
      * answer itself when the next ACK is microseconds away, as it is with many
      * lock-step transfers in flight. Linux's own SO_BUSY_POLL makes the same
-     * trade: CPU time for latency, for a bounded time after traffic.
+     * trade: CPU time for latency, for a bounded time after traffic. A lone
+     * transfer's next ACK is a whole round trip away (hundreds of us from
+     * firmware), so with one transfer the pump sleeps at once.
      */
-    if (busy_poll_us > 0 && timeout != 0 && now_us() - last_packet_us < busy_poll_us) timeout = 0;
+    if (busy_poll_us > 0 && running >= 2 && timeout != 0 && now_us() - last_packet_us < busy_poll_us) timeout = 0;
     int n = epoll_wait(p->epfd, evs, 64, timeout);
     if (n < 0 && errno != EINTR) break;
     if (n > 0 && busy_poll_us > 0) last_packet_us = now_us();
