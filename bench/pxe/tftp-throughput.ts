@@ -26,6 +26,10 @@
  *
  * Every run is bounded by --max-seconds: a run cut there (100 x 64 MiB on a
  * small machine) is measured by the bytes delivered so far, marked `*`.
+ * A row's rounds are interleaved across the servers (round r starts r
+ * servers further along), so a slow spell of a shared machine lands on all
+ * of them; a forking server's transfers left behind by a cut curl get 10 s,
+ * then are killed, so they do not load the next server's run.
  * `--baseline DIR` adds a fourth server, Anvil from another checkout of this
  * repository (e.g. `git archive <commit> | tar -x -C DIR` plus a node_modules
  * link), measured interleaved with the others so a change is compared with
@@ -273,16 +277,20 @@ async function main(): Promise<void> {
     }[] = [];
     for (const f of FILES) {
       for (const clients of CLIENTS) {
+        // Rounds are interleaved: round r runs every server once, starting one further along the
+        // list each round, so a slow spell of the machine lands on all of them, not on one row.
+        const load = loadavg()[0]!.toFixed(1);
+        const rows = new Map<ServerName, { speeds: number[]; ok: boolean; partial: boolean; blocks: number; clientCpu: number; counter?: { stop(): Promise<number | undefined> } }>();
         for (const s of SERVERS) {
-          const speeds: number[] = [];
-          let ok = true;
-          let partial = false;
-          let blocks = 0;
-          const load = loadavg()[0]!.toFixed(1);
           const pid = pids.get(s.name);
           const counter = pid === undefined ? undefined : await cpuCounter(pid, path.join(lab.dir, `perf-${s.name}-${f.name}-${clients}.csv`));
-          const clientCpu0 = reapedChildrenCpuSeconds();
-          for (let round = 0; round < ROUNDS && ok; round++) {
+          rows.set(s.name, { speeds: [], ok: true, partial: false, blocks: 0, clientCpu: 0, counter });
+        }
+        for (let round = 0; round < ROUNDS; round++) {
+          for (let k = 0; k < SERVERS.length; k++) {
+            const s = SERVERS[(round + k) % SERVERS.length]!;
+            const row = rows.get(s.name)!;
+            if (!row.ok) continue;
             const outDir = path.join(lab.dir, `out-${s.name}-${f.name}-${clients}-${round}`);
             mkdirSync(outDir, { recursive: true });
             // 100 x 64 MiB would take minutes per server on this machine: such runs are cut at
@@ -290,9 +298,11 @@ async function main(): Promise<void> {
             const args = ["-sS", "--max-time", String(MAX_SECONDS), "--tftp-blksize", BLKSIZE];
             if (clients > 1) args.push("--parallel", "--parallel-immediate", "--parallel-max", String(clients));
             for (let i = 0; i < clients; i++) args.push("-o", path.join(outDir, `${i}`), `tftp://${s.ip}/${f.name}`);
+            const cpu0 = reapedChildrenCpuSeconds();
             const t0 = process.hrtime.bigint();
             const r = await lab.exec(cli, ...curlCommand(args), { allowFailure: true, timeoutMs: (MAX_SECONDS + 30) * 1000 });
             const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+            row.clientCpu += reapedChildrenCpuSeconds() - cpu0;
             const sizes = Array.from({ length: clients }, (_, i) => fileSize(path.join(outDir, `${i}`)));
             const bytes = sizes.reduce((a, b) => a + b, 0);
             const complete = r.code === 0 && sizes.every((n) => n === f.bytes);
@@ -300,31 +310,34 @@ async function main(): Promise<void> {
             // Byte-identical or it does not count: every output must be the source or (when cut) a prefix of it.
             const identical = sizes.every((n, i) => n === 0 || samePrefix(path.join(outDir, `${i}`), path.join(root, f.name), n));
             rmSync(outDir, { recursive: true, force: true });
-            if (!(complete || cut) || !identical || bytes === 0) {
-              ok = false;
-              process.stderr.write(`${s.name} ${f.label} x${clients}: curl exit ${r.code}, ${bytes} bytes, identical=${identical} ${r.stderr.trim().split("\n")[0] ?? ""}\n`);
-              break;
+            const pid = pids.get(s.name);
+            // A forking server's transfers outlive a cut curl until their own retries give up. Their
+            // clients are gone: give them 10 s (counted), then kill them so they do not load the next run.
+            if (pid !== undefined && !(await childrenGone(pid, 10_000))) {
+              const killed = killChildren(pid);
+              process.stderr.write(`${s.name}: ${killed} children still running 10 s after the run, killed\n`);
             }
-            if (cut) partial = true;
-            speeds.push(bytes / 1e6 / secs);
-            blocks += sizes.reduce((a, n) => a + Math.ceil(n / Number(BLKSIZE)), 0);
-            continue;
+            if (!(complete || cut) || !identical || bytes === 0) {
+              row.ok = false;
+              process.stderr.write(`${s.name} ${f.label} x${clients}: curl exit ${r.code}, ${bytes} bytes, identical=${identical} ${r.stderr.trim().split("\n")[0] ?? ""}\n`);
+              continue;
+            }
+            if (cut) row.partial = true;
+            row.speeds.push(bytes / 1e6 / secs);
+            row.blocks += sizes.reduce((a, n) => a + Math.ceil(n / Number(BLKSIZE)), 0);
           }
-          const clientCpu = reapedChildrenCpuSeconds() - clientCpu0;
-          // A forking server's transfers outlive a cut curl until their own retries give up: count them to the end.
-          if (pid !== undefined && !(await childrenGone(pid, 60_000))) {
-            // Their clients are long gone; left running they would load the next server's row.
-            const killed = killChildren(pid);
-            process.stderr.write(`${s.name}: ${killed} children still running after 60 s, killed; CPU counted until then\n`);
-          }
-          const serverMs = await counter?.stop();
-          speeds.sort((a, b) => a - b);
+        }
+        for (const s of SERVERS) {
+          const row = rows.get(s.name)!;
+          const serverMs = await row.counter?.stop();
+          const speeds = [...row.speeds].sort((a, b) => a - b);
           const median = speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0;
-          const serverUs = serverMs !== undefined && blocks > 0 ? (serverMs * 1000) / blocks : undefined;
-          const clientUs = blocks > 0 ? (clientCpu * 1e6) / blocks : undefined;
-          results.push({ file: f.label, clients, server: s.name, mbps: median, ok, partial, serverUs, clientUs, load });
-          const cpu = `server ${serverUs?.toFixed(1) ?? "-"} µs/block, curl ${clientUs?.toFixed(1) ?? "-"} µs/block, ${blocks} blocks, load ${load}`;
-          process.stderr.write(`${f.label} x${clients} ${s.name}: ${ok ? `${median.toFixed(1)} MB/s${partial ? " (cut at the time bound)" : ""} (runs: ${speeds.map((v) => v.toFixed(1)).join(", ")}); ${cpu}` : "FAILED"}\n`);
+          const serverUs = serverMs !== undefined && row.blocks > 0 ? (serverMs * 1000) / row.blocks : undefined;
+          const clientUs = row.blocks > 0 ? (row.clientCpu * 1e6) / row.blocks : undefined;
+          results.push({ file: f.label, clients, server: s.name, mbps: median, ok: row.ok, partial: row.partial, serverUs, clientUs, load });
+          const cpu = `server ${serverUs?.toFixed(1) ?? "-"} µs/block, curl ${clientUs?.toFixed(1) ?? "-"} µs/block, ${row.blocks} blocks, load ${load}`;
+          // Runs in the order they were made, so a slow spell shows across servers.
+          process.stderr.write(`${f.label} x${clients} ${s.name}: ${row.ok ? `${median.toFixed(1)} MB/s${row.partial ? " (cut at the time bound)" : ""} (runs: ${row.speeds.map((v) => v.toFixed(1)).join(", ")}); ${cpu}` : "FAILED"}\n`);
         }
       }
     }
@@ -352,7 +365,7 @@ async function main(): Promise<void> {
       for (const r of table) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
     };
     process.stdout.write(`TFTP throughput, curl --tftp-blksize ${BLKSIZE} (lock-step), median of ${ROUNDS}, veth between two namespaces${PIN === undefined ? "" : `, servers and curl pinned to CPU ${PIN}`} (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
-    process.stdout.write(`load average (1/5/15 min) at start ${loadBefore}, at end ${loads()}; "load" = 1-min load when Anvil's row began${BASELINE ? `; anvil-base = ${BASELINE}` : ""}\n`);
+    process.stdout.write(`load average (1/5/15 min) at start ${loadBefore}, at end ${loads()}; "load" = 1-min load when the row began${BASELINE ? `; anvil-base = ${BASELINE}` : ""}\n`);
     print(rows);
     process.stdout.write(`\nServer CPU per DATA block (perf task-clock over all ${ROUNDS} rounds / blocks delivered; ratios above 1 = Anvil spends less)\n`);
     print(cpuRows);
