@@ -1,4 +1,4 @@
-import { once } from "node:events";
+import { getEventListeners, once } from "node:events";
 import dgram from "node:dgram";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
@@ -39,6 +39,14 @@ describe("startBootService", () => {
     await svc.close();
     await expect(fetch(`http://127.0.0.1:${httpPort}/healthz`)).rejects.toThrow();
     expect(await tftpAnswers(tftpPort)).toBe(false);
+  });
+
+  it("lets go of its abort signal when it is closed directly", async () => {
+    const abort = new AbortController();
+    const svc = await startBootService(config, memoryBackend(HOSTS), { signal: abort.signal });
+    expect(getEventListeners(abort.signal, "abort")).toHaveLength(1);
+    await svc.close();
+    expect(getEventListeners(abort.signal, "abort")).toHaveLength(0);
   });
 
   it("serves the agent API from the given agent backend, counts its refusals and logs its backend failures", async () => {

@@ -122,10 +122,15 @@ export async function startBootService(cfg: PxeConfig, backend: BootBackend, opt
     if (dhcp) stops.push(() => dhcp.close());
 
     let closing: Promise<void> | undefined;
-    const close = (): Promise<void> => (closing ??= stopAll());
+    const onAbort = (): void => void close();
+    // A service closed directly lets go of a signal that may outlive it (the manager's, for one).
+    const close = (): Promise<void> => {
+      opts.signal?.removeEventListener("abort", onAbort);
+      return (closing ??= stopAll());
+    };
     if (opts.signal) {
       if (opts.signal.aborted) await close();
-      else opts.signal.addEventListener("abort", () => void close(), { once: true });
+      else opts.signal.addEventListener("abort", onAbort, { once: true });
     }
     return { dhcp, tftp, tftpAddress, http, httpAddress, agentCounters, close };
   } catch (err) {
