@@ -6,7 +6,8 @@
  * 1 MiB or 64 MiB file with blksize 1468 (an Ethernet MTU's worth, as
  * firmware asks) by 1 or 100 concurrent clients, and prints MB/s and
  * Anvil's ratio to each anchor. Anvil runs as shipped (the native pump,
- * ADR 0028) and, as `anvil-js`, with its TypeScript engine.
+ * ADR 0028) and, as `anvil-js`, with its TypeScript engine, and as
+ * `anvil-nobusy`, with the pump's busy polling off (ADR 0029).
  *
  * The client is the same for all three servers: curl, which asks
  * `blksize 1468 tsize 0 timeout N` and always runs lock-step (it has no
@@ -73,13 +74,15 @@ if (PIN !== undefined && !/^[0-9]+$/.test(PIN)) throw new Error(`--pin-cpu takes
 const curlCommand = (args: readonly string[]): [string, string[]] => (PIN === undefined ? ["curl", [...args]] : ["taskset", ["-c", PIN, "curl", ...args]]);
 
 const BASELINE = values.baseline === undefined ? undefined : path.resolve(values.baseline);
-type ServerName = "anvil" | "tftpd-hpa" | "dnsmasq" | "anvil-base" | "anvil-js";
+type ServerName = "anvil" | "tftpd-hpa" | "dnsmasq" | "anvil-base" | "anvil-js" | "anvil-nobusy";
 const SERVERS: readonly { name: ServerName; ip: string }[] = [
   { name: "anvil", ip: "10.78.0.1" },
   { name: "tftpd-hpa", ip: "10.78.0.2" },
   { name: "dnsmasq", ip: "10.78.0.3" },
   // The same checkout with the TypeScript engine (ADR 0028): what the native pump changes.
   { name: "anvil-js", ip: "10.78.0.5" },
+  // The pump without busy polling (tftp.busyPollMicros: 0): what ADR 0029's default buys.
+  { name: "anvil-nobusy", ip: "10.78.0.6" },
   ...(BASELINE ? [{ name: "anvil-base" as const, ip: "10.78.0.4" }] : []),
 ];
 const CLIENTS = [1, 100].filter((n) => values.clients === undefined || String(n) === values.clients);
@@ -211,34 +214,20 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
 
     writeFileSync(path.join(lab.dir, "hosts.yaml"), "hosts: []\n");
-    const config = path.join(lab.dir, "pxe.yaml");
-    writeFileSync(
-      config,
-      JSON.stringify({ serverAddress: "10.78.0.1", hostsFile: "hosts.yaml", dhcp: { mode: "off" }, tftp: { root, maxBlockSize: 65464 }, http: { enabled: false } }),
-    );
     const pids = new Map<ServerName, number | undefined>();
-    const anvil = lab.startNode(srv, { name: "anvil", entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config] });
+    /** One `anvil pxe serve` on its own address; `ready` must name the engine the row means to measure. */
+    const startAnvil = async (name: ServerName, ip: string, tftp: Record<string, unknown>, ready: RegExp, checkout = "."): Promise<void> => {
+      const config = path.join(lab.dir, `pxe-${name}.yaml`);
+      writeFileSync(config, JSON.stringify({ serverAddress: ip, hostsFile: "hosts.yaml", dhcp: { mode: "off" }, tftp: { root, maxBlockSize: 65464, ...tftp }, http: { enabled: false } }));
+      const proc = lab.startNode(srv, { name, entry: path.join(checkout, "cmd/anvil.ts"), args: ["pxe", "serve", "--config", config] });
+      await firstLogLine(proc.logFile, ready, { timeoutMs: 60_000 });
+      pids.set(name, proc.child.pid);
+    };
     // Anvil as shipped: `auto` must have found the native pump (scripts/build-native.sh), or the row would measure the fallback.
-    await firstLogLine(anvil.logFile, /"event":"ready".*"tftpEngine":"native"/, { timeoutMs: 60_000 });
-    pids.set("anvil", anvil.child.pid);
-    const jsConfig = path.join(lab.dir, "pxe-js.yaml");
-    writeFileSync(
-      jsConfig,
-      JSON.stringify({ serverAddress: "10.78.0.5", hostsFile: "hosts.yaml", dhcp: { mode: "off" }, tftp: { root, maxBlockSize: 65464, engine: "js" }, http: { enabled: false } }),
-    );
-    const anvilJs = lab.startNode(srv, { name: "anvil-js", entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", jsConfig] });
-    await firstLogLine(anvilJs.logFile, /"event":"ready".*"tftpEngine":"js"/, { timeoutMs: 60_000 });
-    pids.set("anvil-js", anvilJs.child.pid);
-    if (BASELINE) {
-      const baseConfig = path.join(lab.dir, "pxe-base.yaml");
-      writeFileSync(
-        baseConfig,
-        JSON.stringify({ serverAddress: "10.78.0.4", hostsFile: "hosts.yaml", dhcp: { mode: "off" }, tftp: { root, maxBlockSize: 65464 }, http: { enabled: false } }),
-      );
-      const base = lab.startNode(srv, { name: "anvil-base", entry: path.join(BASELINE, "cmd/anvil.ts"), args: ["pxe", "serve", "--config", baseConfig] });
-      await firstLogLine(base.logFile, /"event":"ready"/, { timeoutMs: 60_000 });
-      pids.set("anvil-base", base.child.pid);
-    }
+    await startAnvil("anvil", "10.78.0.1", {}, /"event":"ready".*"tftpEngine":"native"/);
+    await startAnvil("anvil-js", "10.78.0.5", { engine: "js" }, /"event":"ready".*"tftpEngine":"js"/);
+    await startAnvil("anvil-nobusy", "10.78.0.6", { busyPollMicros: 0 }, /"event":"ready".*"tftpEngine":"native"/);
+    if (BASELINE) await startAnvil("anvil-base", "10.78.0.4", {}, /"event":"ready"/, BASELINE);
     const tftpd = lab.start(srv, { name: "tftpd-hpa", command: "/usr/sbin/in.tftpd", args: ["-L", "-a", "10.78.0.2:69", "-u", "root", "-B", "65464", "-s", root] });
     const dnsmasq = lab.start(srv, {
       name: "dnsmasq",
@@ -342,14 +331,14 @@ async function main(): Promise<void> {
       }
     }
 
-    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", "anvil/anvil-js", ...(BASELINE ? ["anvil/anvil-base"] : []), "load"]];
-    const cpuRows = [["file", "clients", ...SERVERS.map((s) => `${s.name} µs/block`), "tftpd-hpa/anvil", "dnsmasq/anvil", "anvil-js/anvil", ...(BASELINE ? ["anvil-base/anvil"] : []), "curl µs/block (anvil)"]];
+    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", "anvil/anvil-js", "anvil/anvil-nobusy", ...(BASELINE ? ["anvil/anvil-base"] : []), "load"]];
+    const cpuRows = [["file", "clients", ...SERVERS.map((s) => `${s.name} µs/block`), "tftpd-hpa/anvil", "dnsmasq/anvil", "anvil-js/anvil", "anvil-nobusy/anvil", ...(BASELINE ? ["anvil-base/anvil"] : []), "curl µs/block (anvil)"]];
     for (const f of FILES) {
       for (const clients of CLIENTS) {
         const get = (n: ServerName): (typeof results)[number] | undefined => results.find((r) => r.file === f.label && r.clients === clients && r.server === n);
         const cell = (n: ServerName): string => (get(n)?.ok ? `${get(n)!.mbps.toFixed(1)}${get(n)!.partial ? "*" : ""}` : "failed");
         const ratio = (n: ServerName): string => (get("anvil")?.ok && get(n)?.ok ? (get("anvil")!.mbps / get(n)!.mbps).toFixed(2) : "-");
-        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ratio("anvil-js"), ...(BASELINE ? [ratio("anvil-base")] : []), get("anvil")?.load ?? "-"]);
+        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ratio("anvil-js"), ratio("anvil-nobusy"), ...(BASELINE ? [ratio("anvil-base")] : []), get("anvil")?.load ?? "-"]);
         // CPU ratios read like the MB/s ones: above 1 means Anvil spends less per block.
         const us = (n: ServerName): string => get(n)?.serverUs?.toFixed(1) ?? "-";
         const cpuRatio = (n: ServerName): string => {
@@ -357,7 +346,7 @@ async function main(): Promise<void> {
           const b = get(n)?.serverUs;
           return a !== undefined && b !== undefined ? (b / a).toFixed(2) : "-";
         };
-        cpuRows.push([f.label, String(clients), ...SERVERS.map((s) => us(s.name)), cpuRatio("tftpd-hpa"), cpuRatio("dnsmasq"), cpuRatio("anvil-js"), ...(BASELINE ? [cpuRatio("anvil-base")] : []), get("anvil")?.clientUs?.toFixed(1) ?? "-"]);
+        cpuRows.push([f.label, String(clients), ...SERVERS.map((s) => us(s.name)), cpuRatio("tftpd-hpa"), cpuRatio("dnsmasq"), cpuRatio("anvil-js"), cpuRatio("anvil-nobusy"), ...(BASELINE ? [cpuRatio("anvil-base")] : []), get("anvil")?.clientUs?.toFixed(1) ?? "-"]);
       }
     }
     const print = (table: string[][]): void => {
