@@ -137,30 +137,28 @@ function reapedChildrenCpuSeconds(): number {
   return (Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND;
 }
 
+/** A process's child pids (proc(5) task/<tid>/children); empty once it is gone. */
+function childrenOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 /** Waits (bounded) until `pid` has no live children, so a forking server's transfers are all counted. */
 async function childrenGone(pid: number, maxMs: number): Promise<boolean> {
   const until = Date.now() + maxMs;
-  for (;;) {
-    let kids: string;
-    try {
-      kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-    } catch {
-      return true;
-    }
-    if (kids === "") return true;
+  while (childrenOf(pid).length > 0) {
     if (Date.now() > until) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
+  return true;
 }
 
 /** SIGKILLs a process's children (a forking server's transfers); returns how many. */
 function killChildren(pid: number): number {
-  let kids: string[];
-  try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-  } catch {
-    return 0;
-  }
+  const kids = childrenOf(pid);
   for (const kid of kids) {
     try {
       process.kill(Number(kid), "SIGKILL");
