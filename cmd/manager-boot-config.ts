@@ -7,6 +7,7 @@
 import os from "node:os";
 import type { PxeConfig } from "../pxe/config.js";
 import { resolveConfig as resolveDhcpConfig, type SubnetConfig } from "../pxe/dhcp/config.js";
+import { DEFAULT_BUSY_POLL_MICROS } from "../pxe/tftp/transfer.js";
 import type { ManagerSettings } from "./manager-flags.js";
 
 export class ManagerConfigError extends Error {
@@ -70,7 +71,7 @@ export function bootConfigFor(s: ManagerSettings, interfaces: Interfaces = os.ne
             timeoutMs: 1000,
             maxRetries: 5,
             engine: "auto",
-            busyPollMicros: 50,
+            busyPollMicros: DEFAULT_BUSY_POLL_MICROS,
           },
     http: { address: s.httpAddress, port: s.httpPort, publicUrl, assetsDir: s.assetsDir },
     // The controller hands absolute ramdisk URLs; nothing to resolve against.

@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import { resolveConfig as resolveDhcpConfig, type DhcpConfig, type DhcpConfigInput } from "./dhcp/config.js";
-import type { TftpEngine } from "./tftp/transfer.js";
+import { DEFAULT_BUSY_POLL_MICROS, type TftpEngine } from "./tftp/transfer.js";
 
 export class PxeConfigError extends Error {
   override readonly name = "PxeConfigError";
@@ -132,7 +132,7 @@ export function resolvePxeConfig(doc: unknown, baseDir: string): PxeConfig {
         timeoutMs: optInt(t ?? {}, "timeoutMs", "tftp", 10, 255_000, 1000),
         maxRetries: optInt(t ?? {}, "maxRetries", "tftp", 0, 100, 5),
         engine: optEngine(t ?? {}),
-        busyPollMicros: optInt(t ?? {}, "busyPollMicros", "tftp", 0, 1_000_000, 50),
+        busyPollMicros: optInt(t ?? {}, "busyPollMicros", "tftp", 0, 1_000_000, DEFAULT_BUSY_POLL_MICROS),
       }
     : undefined;
 

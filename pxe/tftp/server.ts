@@ -16,7 +16,7 @@ import { decodePacket, encodeError, Opcode, TftpErrorCode, type RequestPacket } 
 import { ReadTransfer } from "./read-transfer.js";
 import { NativeTransfer } from "./native-transfer.js";
 import { loadNativePump, type NativePump } from "./native-pump.js";
-import type { TftpEngine, TftpTransfer, TransferOutcome } from "./transfer.js";
+import { DEFAULT_BUSY_POLL_MICROS, type TftpEngine, type TftpTransfer, type TransferOutcome } from "./transfer.js";
 import { TftpServerError } from "./errors.js";
 
 export type TftpLogEvent =
@@ -54,8 +54,6 @@ export interface TftpServerOptions extends FileResolverOptions {
   readonly log?: (e: TftpLogEvent) => void;
 }
 
-/** Linux suggests net.core.busy_poll = 50 µs for several sockets (Documentation/admin-guide/sysctl/net.rst); ADR 0029. */
-const DEFAULT_BUSY_POLL_MICROS = 50;
 const DEFAULT_LIMITS: NegotiationLimits = { maxBlockSize: 1468, maxWindowSize: 64, defaultTimeoutMs: 1000 };
 /** netascii needs a converted copy of the file; keep that to small files. */
 const NETASCII_MAX_BYTES = 16 * 1024 * 1024;

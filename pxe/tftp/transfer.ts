@@ -13,6 +13,9 @@ export type TransferOutcome = "completed" | "aborted" | "timed-out" | "cancelled
 /** `js`: read-transfer.ts on Node's dgram. `native`: the C pump (ADR 0028). `auto`: native when it loads, else js. */
 export type TftpEngine = "auto" | "native" | "js";
 
+/** Linux suggests net.core.busy_poll = 50 µs for several sockets (Documentation/admin-guide/sysctl/net.rst); ADR 0029. */
+export const DEFAULT_BUSY_POLL_MICROS = 50;
+
 export interface TftpTransfer {
   readonly filename: string;
   readonly peer: { readonly address: string; readonly port: number };
