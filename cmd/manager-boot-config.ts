@@ -5,9 +5,8 @@
  * variables cannot disagree with the node's network.
  */
 import os from "node:os";
-import type { PxeConfig } from "../pxe/config.js";
+import { TFTP_DEFAULTS, type PxeConfig } from "../pxe/config.js";
 import { resolveConfig as resolveDhcpConfig, type SubnetConfig } from "../pxe/dhcp/config.js";
-import { DEFAULT_BUSY_POLL_MICROS } from "../pxe/tftp/transfer.js";
 import type { ManagerSettings } from "./manager-flags.js";
 
 export class ManagerConfigError extends Error {
@@ -64,14 +63,7 @@ export function bootConfigFor(s: ManagerSettings, interfaces: Interfaces = os.ne
             address: s.provisioningAddress,
             port: s.tftpPort,
             root: undefined,
-            ipxeDir: "/usr/lib/ipxe",
-            ipxeFiles: ["undionly.kpxe", "ipxe.efi", "snponly.efi"],
-            maxBlockSize: 1468,
-            maxWindowSize: 64,
-            timeoutMs: 1000,
-            maxRetries: 5,
-            engine: "auto",
-            busyPollMicros: DEFAULT_BUSY_POLL_MICROS,
+            ...TFTP_DEFAULTS,
           },
     http: { address: s.httpAddress, port: s.httpPort, publicUrl, assetsDir: s.assetsDir },
     // The controller hands absolute ramdisk URLs; nothing to resolve against.

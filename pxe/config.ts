@@ -49,6 +49,18 @@ export interface TftpConfig {
   readonly busyPollMicros: number;
 }
 
+/** The TFTP settings a config gets when it names none: one place for `resolvePxeConfig` and `anvil manager` (cmd/manager-boot-config.ts). */
+export const TFTP_DEFAULTS = {
+  ipxeDir: "/usr/lib/ipxe",
+  ipxeFiles: ["undionly.kpxe", "ipxe.efi", "snponly.efi"],
+  maxBlockSize: 1468,
+  maxWindowSize: 64,
+  timeoutMs: 1000,
+  maxRetries: 5,
+  engine: "auto",
+  busyPollMicros: DEFAULT_BUSY_POLL_MICROS,
+} as const satisfies Omit<TftpConfig, "address" | "port" | "root">;
+
 export interface HttpConfig {
   readonly address: string;
   /** @default 8080 */
@@ -95,7 +107,7 @@ function optIp(o: Obj, key: string, where: string, fallback: string): string {
 }
 const ENGINES: readonly TftpEngine[] = ["auto", "native", "js"];
 function optEngine(o: Obj): TftpEngine {
-  const v = optString(o, "engine", "tftp") ?? "auto";
+  const v = optString(o, "engine", "tftp") ?? TFTP_DEFAULTS.engine;
   if (!(ENGINES as readonly string[]).includes(v)) throw new PxeConfigError(`tftp.engine must be one of ${ENGINES.join(", ")}`);
   return v as TftpEngine;
 }
@@ -123,16 +135,16 @@ export function resolvePxeConfig(doc: unknown, baseDir: string): PxeConfig {
         address: optIp(t ?? {}, "address", "tftp", serverAddress),
         port: optInt(t ?? {}, "port", "tftp", 0, 65535, 69),
         root: t && optString(t, "root", "tftp") !== undefined ? abs(optString(t, "root", "tftp")!) : undefined,
-        ipxeDir: abs((t && optString(t, "ipxeDir", "tftp")) ?? "/usr/lib/ipxe"),
-        ipxeFiles: stringList(t?.ipxeFiles, "tftp.ipxeFiles") ?? ["undionly.kpxe", "ipxe.efi", "snponly.efi"],
+        ipxeDir: abs((t && optString(t, "ipxeDir", "tftp")) ?? TFTP_DEFAULTS.ipxeDir),
+        ipxeFiles: stringList(t?.ipxeFiles, "tftp.ipxeFiles") ?? TFTP_DEFAULTS.ipxeFiles,
         // RFC 2348 §2: 8-65464.
-        maxBlockSize: optInt(t ?? {}, "maxBlockSize", "tftp", 8, 65464, 1468),
+        maxBlockSize: optInt(t ?? {}, "maxBlockSize", "tftp", 8, 65464, TFTP_DEFAULTS.maxBlockSize),
         // RFC 7440 §4: 1-65535.
-        maxWindowSize: optInt(t ?? {}, "maxWindowSize", "tftp", 1, 65535, 64),
-        timeoutMs: optInt(t ?? {}, "timeoutMs", "tftp", 10, 255_000, 1000),
-        maxRetries: optInt(t ?? {}, "maxRetries", "tftp", 0, 100, 5),
+        maxWindowSize: optInt(t ?? {}, "maxWindowSize", "tftp", 1, 65535, TFTP_DEFAULTS.maxWindowSize),
+        timeoutMs: optInt(t ?? {}, "timeoutMs", "tftp", 10, 255_000, TFTP_DEFAULTS.timeoutMs),
+        maxRetries: optInt(t ?? {}, "maxRetries", "tftp", 0, 100, TFTP_DEFAULTS.maxRetries),
         engine: optEngine(t ?? {}),
-        busyPollMicros: optInt(t ?? {}, "busyPollMicros", "tftp", 0, 1_000_000, DEFAULT_BUSY_POLL_MICROS),
+        busyPollMicros: optInt(t ?? {}, "busyPollMicros", "tftp", 0, 1_000_000, TFTP_DEFAULTS.busyPollMicros),
       }
     : undefined;
 
