@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -383,6 +384,13 @@ static void *pump_main(void *arg) {
     if (busy_poll_us > 0 && running >= 2 && timeout != 0 && now_us() - last_packet_us < busy_poll_us) timeout = 0;
     int n = epoll_wait(p->epfd, evs, 64, timeout);
     if (n < 0 && errno != EINTR) break;
+    /*
+     * A spin that found nothing gives the CPU to any other runnable task on
+     * it before looking again, as the kernel's own busy loop stops at
+     * need_resched(): a client on the same machine, or the API server beside
+     * the manager, runs instead of the pump's empty polls (ADR 0029).
+     */
+    if (n == 0 && timeout == 0) sched_yield();
     if (n > 0 && busy_poll_us > 0) last_packet_us = now_us();
     int commands = 0;
     for (int i = 0; i < n; i++) {
