@@ -9,11 +9,17 @@
  * ADR 0028) and, as `anvil-js`, with its TypeScript engine, and as
  * `anvil-nobusy`, with the pump's busy polling off (ADR 0029).
  *
- * The client is the same for all three servers: curl, which asks
- * `blksize 1468 tsize 0 timeout N` and always runs lock-step (it has no
- * RFC 7440 windowsize), so every server sends one block per ACK; all three
- * grant blksize 1468 (Anvil and tftpd-hpa allow up to 65464, dnsmasq caps at
- * the interface MTU).
+ * Two clients, each the same for every server:
+ *   - curl, which asks `blksize 1468 tsize 0 timeout N` and always runs
+ *     lock-step (it has no RFC 7440 windowsize), so every server sends one
+ *     block per ACK. Its 100-client rows are one curl process (`--parallel`).
+ *   - atftp asking what UEFI firmware (EDK2) asks: `blksize 1468 windowsize 4
+ *     tsize 0` (`--windowsize` changes the 4), one process per client. Anvil
+ *     grants the window; tftpd-hpa 5.2 and dnsmasq 2.90 do not implement RFC
+ *     7440, leave it out of their OACK, and the transfer runs lock-step: what
+ *     a UEFI machine gets from each server.
+ * All three grant blksize 1468 (Anvil and tftpd-hpa allow up to 65464,
+ * dnsmasq caps at the interface MTU).
  *
  * Beside MB/s each row gives the server's CPU per DATA block: the
  * `task-clock` that `perf stat -p <pid>` counts over the row's rounds (every
@@ -36,6 +42,13 @@
  * link), measured interleaved with the others so a change is compared with
  * its parent under the same load.
  *
+ * curl's CPU share (its CPU seconds over the run's wall seconds, median of
+ * the rounds) says whether a row measures the server at all: one curl
+ * process near 1.0 is a client using its whole vCPU, and a server cannot
+ * deliver faster than that client asks. `--curls N` splits the clients over
+ * N curl processes (each `--parallel`), so the client side may use both
+ * vCPUs and the row measures what a block costs server and clients together.
+ *
  * `--pin-cpu N` runs every server (all its threads and children) and curl
  * on CPU N only. On a VM whose idle vCPUs halt (this machine: cpuidle
  * haltpoll with guest_halt_poll_ns=0), a lock-step transfer whose client and
@@ -43,7 +56,7 @@
  * (one 64 MiB transfer: ~3 s on one vCPU, 17-29 s split), and where the
  * scheduler puts them is luck; pinned, every server gets the same placement.
  *
- *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m] [--clients 1|100] [--baseline DIR] [--pin-cpu N]
+ *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m] [--clients 1|100] [--client curl|atftp] [--windowsize N] [--baseline DIR] [--pin-cpu N] [--curls N]
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -63,6 +76,9 @@ const { values } = parseArgs({
     clients: { type: "string" },
     baseline: { type: "string" },
     "pin-cpu": { type: "string" },
+    curls: { type: "string", default: "1" },
+    client: { type: "string" },
+    windowsize: { type: "string", default: "4" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -70,8 +86,20 @@ const MAX_SECONDS = Number(values["max-seconds"]);
 const BLKSIZE = values.blksize;
 const PIN = values["pin-cpu"];
 if (PIN !== undefined && !/^[0-9]+$/.test(PIN)) throw new Error(`--pin-cpu takes one CPU number, got ${PIN}`);
-/** curl, on the pinned CPU when asked. */
-const curlCommand = (args: readonly string[]): [string, string[]] => (PIN === undefined ? ["curl", [...args]] : ["taskset", ["-c", PIN, "curl", ...args]]);
+const CURLS = Number(values.curls);
+if (!Number.isInteger(CURLS) || CURLS < 1) throw new Error(`--curls takes a whole number of curl processes, at least 1, got ${values.curls}`);
+const WINDOW = values.windowsize;
+if (!/^[0-9]+$/.test(WINDOW) || Number(WINDOW) < 1 || Number(WINDOW) > 65535) throw new Error(`--windowsize takes 1-65535 (RFC 7440), got ${WINDOW}`);
+/** A command, on the pinned CPU when asked. */
+const pinned = (command: string, args: readonly string[]): [string, string[]] => (PIN === undefined ? [command, [...args]] : ["taskset", ["-c", PIN, command, ...args]]);
+const curlCommand = (args: readonly string[]): [string, string[]] => pinned("curl", args);
+
+type ClientKind = "curl" | "atftp";
+const CLIENT_KINDS: readonly { kind: ClientKind; label: string }[] = [
+  { kind: "curl", label: "curl" },
+  { kind: "atftp", label: `atftp w${WINDOW}` },
+].filter((c) => values.client === undefined || c.kind === values.client) as { kind: ClientKind; label: string }[];
+if (CLIENT_KINDS.length === 0) throw new Error(`--client takes curl or atftp, got ${values.client}`);
 
 const BASELINE = values.baseline === undefined ? undefined : path.resolve(values.baseline);
 type ServerName = "anvil" | "tftpd-hpa" | "dnsmasq" | "anvil-base" | "anvil-js" | "anvil-nobusy";
@@ -198,6 +226,52 @@ async function cpuCounter(pid: number, outFile: string): Promise<{ stop(): Promi
   };
 }
 
+/** How a round's client processes ended: all done, cut at --max-seconds (measured by the bytes so far), or failed. */
+interface Downloaded {
+  status: "done" | "cut" | "failed";
+  detail: string;
+}
+
+/** One round: `clients` downloads of `file` from `ip` into outDir/0 .. outDir/<clients-1>. */
+async function download(lab: NetnsLab, cli: string, kind: ClientKind, ip: string, file: string, clients: number, outDir: string): Promise<Downloaded> {
+  const timeoutMs = (MAX_SECONDS + 30) * 1000;
+  if (kind === "curl") {
+    // Client i runs in curl process i mod --curls; each process runs its share in parallel.
+    const procs = Math.min(CURLS, clients);
+    const runs = await Promise.all(
+      Array.from({ length: procs }, (_, p) => {
+        const args = ["-sS", "--max-time", String(MAX_SECONDS), "--tftp-blksize", BLKSIZE];
+        const ids = Array.from({ length: clients }, (_, i) => i).filter((i) => i % procs === p);
+        if (ids.length > 1) args.push("--parallel", "--parallel-immediate", "--parallel-max", String(ids.length));
+        for (const i of ids) args.push("-o", path.join(outDir, `${i}`), `tftp://${ip}/${file}`);
+        return lab.exec(cli, ...curlCommand(args), { allowFailure: true, timeoutMs });
+      }),
+    );
+    // curl exits 28 when --max-time cuts it.
+    const failed = runs.find((r) => r.code !== 0 && r.code !== 28);
+    if (failed) return { status: "failed", detail: `curl exit ${failed.code}: ${failed.stderr.trim().split("\n")[0] ?? ""}` };
+    return { status: runs.some((r) => r.code === 28) ? "cut" : "done", detail: "" };
+  }
+  // One atftp per client, as many machines would be, each under timeout(1) (exit 124: cut). The
+  // shell exits with the first failure's status, else 124 when any was cut.
+  const errFile = path.join(outDir, "atftp.err");
+  const lines = ['pids=""'];
+  for (let i = 0; i < clients; i++) {
+    lines.push(`timeout ${MAX_SECONDS} atftp --option "blksize ${BLKSIZE}" --option "windowsize ${WINDOW}" --option "tsize 0" -g -r ${file} -l ${path.join(outDir, `${i}`)} ${ip} 69 >/dev/null 2>>${errFile} & pids="$pids $!"`);
+  }
+  lines.push('rc=0; for p in $pids; do wait "$p"; c=$?; if [ "$c" -ne 0 ] && [ "$c" -ne 124 ]; then rc=$c; elif [ "$c" -eq 124 ] && [ "$rc" -eq 0 ]; then rc=124; fi; done; exit $rc');
+  const r = await lab.exec(cli, ...pinned("sh", ["-c", lines.join("\n")]), { allowFailure: true, timeoutMs });
+  if (r.code === 0) return { status: "done", detail: "" };
+  if (r.code === 124) return { status: "cut", detail: "" };
+  let err = "";
+  try {
+    err = readFileSync(errFile, "utf8").trim().split("\n")[0] ?? "";
+  } catch {
+    // atftp wrote nothing
+  }
+  return { status: "failed", detail: `atftp exit ${r.code}: ${err}` };
+}
+
 async function main(): Promise<void> {
   const lab = new NetnsLab();
   try {
@@ -250,6 +324,8 @@ async function main(): Promise<void> {
     const loadBefore = loads();
     const results: {
       file: string;
+      /** The client program (and window) the row was measured with. */
+      client: string;
       clients: number;
       server: ServerName;
       mbps: number;
@@ -257,48 +333,47 @@ async function main(): Promise<void> {
       partial: boolean;
       /** Server CPU µs per DATA block delivered, over all rounds. */
       serverUs?: number;
-      /** curl's CPU µs per DATA block. */
+      /** The client processes' CPU µs per DATA block. */
       clientUs?: number;
+      /** The client processes' CPU seconds per wall second, median of the rounds: near 1 for one curl process, the client is what limits the row. */
+      clientShare?: number;
       /** 1-minute load average when the row began. */
       load: string;
     }[] = [];
     for (const f of FILES) {
-      for (const clients of CLIENTS) {
+      for (const { kind, label: client } of CLIENT_KINDS) for (const clients of CLIENTS) {
         // Rounds are interleaved: round r runs every server once, starting one further along the
         // list each round, so a slow spell of the machine lands on all of them, not on one row.
         const load = loadavg()[0]!.toFixed(1);
-        const rows = new Map<ServerName, { speeds: number[]; ok: boolean; partial: boolean; blocks: number; clientCpu: number; counter?: { stop(): Promise<number | undefined> } }>();
+        const rows = new Map<ServerName, { speeds: number[]; ok: boolean; partial: boolean; blocks: number; clientCpu: number; clientShares: number[]; counter?: { stop(): Promise<number | undefined> } }>();
         for (const s of SERVERS) {
           const pid = pids.get(s.name);
-          const counter = pid === undefined ? undefined : await cpuCounter(pid, path.join(lab.dir, `perf-${s.name}-${f.name}-${clients}.csv`));
-          rows.set(s.name, { speeds: [], ok: true, partial: false, blocks: 0, clientCpu: 0, counter });
+          const counter = pid === undefined ? undefined : await cpuCounter(pid, path.join(lab.dir, `perf-${s.name}-${f.name}-${kind}-${clients}.csv`));
+          rows.set(s.name, { speeds: [], ok: true, partial: false, blocks: 0, clientCpu: 0, clientShares: [], counter });
         }
         for (let round = 0; round < ROUNDS; round++) {
           for (let k = 0; k < SERVERS.length; k++) {
             const s = SERVERS[(round + k) % SERVERS.length]!;
             const row = rows.get(s.name)!;
             if (!row.ok) continue;
-            const outDir = path.join(lab.dir, `out-${s.name}-${f.name}-${clients}-${round}`);
+            const outDir = path.join(lab.dir, `out-${s.name}-${f.name}-${kind}-${clients}-${round}`);
             mkdirSync(outDir, { recursive: true });
-            // 100 x 64 MiB would take minutes per server on this machine: such runs are cut at
-            // --max-seconds and measured by the bytes delivered by then (MB/s either way).
-            const args = ["-sS", "--max-time", String(MAX_SECONDS), "--tftp-blksize", BLKSIZE];
-            if (clients > 1) args.push("--parallel", "--parallel-immediate", "--parallel-max", String(clients));
-            for (let i = 0; i < clients; i++) args.push("-o", path.join(outDir, `${i}`), `tftp://${s.ip}/${f.name}`);
             const cpu0 = reapedChildrenCpuSeconds();
             const t0 = process.hrtime.bigint();
-            const r = await lab.exec(cli, ...curlCommand(args), { allowFailure: true, timeoutMs: (MAX_SECONDS + 30) * 1000 });
+            const r = await download(lab, cli, kind, s.ip, f.name, clients, outDir);
             const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-            row.clientCpu += reapedChildrenCpuSeconds() - cpu0;
+            const clientCpu = reapedChildrenCpuSeconds() - cpu0;
+            row.clientCpu += clientCpu;
+            row.clientShares.push(clientCpu / secs);
             const sizes = Array.from({ length: clients }, (_, i) => fileSize(path.join(outDir, `${i}`)));
             const bytes = sizes.reduce((a, b) => a + b, 0);
-            const complete = r.code === 0 && sizes.every((n) => n === f.bytes);
-            const cut = r.code === 28;
+            const complete = r.status === "done" && sizes.every((n) => n === f.bytes);
+            const cut = r.status === "cut";
             // Byte-identical or it does not count: every output must be the source or (when cut) a prefix of it.
             const identical = sizes.every((n, i) => n === 0 || samePrefix(path.join(outDir, `${i}`), path.join(root, f.name), n));
             rmSync(outDir, { recursive: true, force: true });
             const pid = pids.get(s.name);
-            // A forking server's transfers outlive a cut curl until their own retries give up. Their
+            // A forking server's transfers outlive a cut client until their own retries give up. Their
             // clients are gone: give them 10 s (counted), then kill them so they do not load the next run.
             if (pid !== undefined && !(await childrenGone(pid, 10_000))) {
               const killed = killChildren(pid);
@@ -306,7 +381,7 @@ async function main(): Promise<void> {
             }
             if (!(complete || cut) || !identical || bytes === 0) {
               row.ok = false;
-              process.stderr.write(`${s.name} ${f.label} x${clients}: curl exit ${r.code}, ${bytes} bytes, identical=${identical} ${r.stderr.trim().split("\n")[0] ?? ""}\n`);
+              process.stderr.write(`${s.name} ${f.label} ${client} x${clients}: ${r.status} ${r.detail}, ${bytes} bytes, identical=${identical}\n`);
               continue;
             }
             if (cut) row.partial = true;
@@ -319,24 +394,27 @@ async function main(): Promise<void> {
           const serverMs = await row.counter?.stop();
           const speeds = [...row.speeds].sort((a, b) => a - b);
           const median = speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0;
+          const shares = [...row.clientShares].sort((a, b) => a - b);
+          const clientShare = shares.length ? shares[Math.floor(shares.length / 2)] : undefined;
           const serverUs = serverMs !== undefined && row.blocks > 0 ? (serverMs * 1000) / row.blocks : undefined;
           const clientUs = row.blocks > 0 ? (row.clientCpu * 1e6) / row.blocks : undefined;
-          results.push({ file: f.label, clients, server: s.name, mbps: median, ok: row.ok, partial: row.partial, serverUs, clientUs, load });
-          const cpu = `server ${serverUs?.toFixed(1) ?? "-"} µs/block, curl ${clientUs?.toFixed(1) ?? "-"} µs/block, ${row.blocks} blocks, load ${load}`;
+          results.push({ file: f.label, client, clients, server: s.name, mbps: median, ok: row.ok, partial: row.partial, serverUs, clientUs, clientShare, load });
+          const cpu = `server ${serverUs?.toFixed(1) ?? "-"} µs/block, client ${clientUs?.toFixed(1) ?? "-"} µs/block and ${clientShare?.toFixed(2) ?? "-"} CPU, ${row.blocks} blocks, load ${load}`;
           // Runs in the order they were made, so a slow spell shows across servers.
-          process.stderr.write(`${f.label} x${clients} ${s.name}: ${row.ok ? `${median.toFixed(1)} MB/s${row.partial ? " (cut at the time bound)" : ""} (runs: ${row.speeds.map((v) => v.toFixed(1)).join(", ")}); ${cpu}` : "FAILED"}\n`);
+          process.stderr.write(`${f.label} ${client} x${clients} ${s.name}: ${row.ok ? `${median.toFixed(1)} MB/s${row.partial ? " (cut at the time bound)" : ""} (runs: ${row.speeds.map((v) => v.toFixed(1)).join(", ")}); ${cpu}` : "FAILED"}\n`);
         }
       }
     }
 
-    const rows = [["file", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", "anvil/anvil-js", "anvil/anvil-nobusy", ...(BASELINE ? ["anvil/anvil-base"] : []), "load"]];
-    const cpuRows = [["file", "clients", ...SERVERS.map((s) => `${s.name} µs/block`), "tftpd-hpa/anvil", "dnsmasq/anvil", "anvil-js/anvil", "anvil-nobusy/anvil", ...(BASELINE ? ["anvil-base/anvil"] : []), "curl µs/block (anvil)"]];
+    const rows = [["file", "client", "clients", ...SERVERS.map((s) => `${s.name} MB/s`), "anvil/tftpd-hpa", "anvil/dnsmasq", "anvil/anvil-js", "anvil/anvil-nobusy", ...(BASELINE ? ["anvil/anvil-base"] : []), "load"]];
+    const cpuRows = [["file", "client", "clients", ...SERVERS.map((s) => `${s.name} µs/block`), "tftpd-hpa/anvil", "dnsmasq/anvil", "anvil-js/anvil", "anvil-nobusy/anvil", ...(BASELINE ? ["anvil-base/anvil"] : [])]];
+    const clientRows = [["file", "client", "clients", ...SERVERS.map((s) => `${s.name} client µs/block`), ...SERVERS.map((s) => `${s.name} client CPU`)]];
     for (const f of FILES) {
-      for (const clients of CLIENTS) {
-        const get = (n: ServerName): (typeof results)[number] | undefined => results.find((r) => r.file === f.label && r.clients === clients && r.server === n);
+      for (const { label: client } of CLIENT_KINDS) for (const clients of CLIENTS) {
+        const get = (n: ServerName): (typeof results)[number] | undefined => results.find((r) => r.file === f.label && r.client === client && r.clients === clients && r.server === n);
         const cell = (n: ServerName): string => (get(n)?.ok ? `${get(n)!.mbps.toFixed(1)}${get(n)!.partial ? "*" : ""}` : "failed");
         const ratio = (n: ServerName): string => (get("anvil")?.ok && get(n)?.ok ? (get("anvil")!.mbps / get(n)!.mbps).toFixed(2) : "-");
-        rows.push([f.label, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ratio("anvil-js"), ratio("anvil-nobusy"), ...(BASELINE ? [ratio("anvil-base")] : []), get("anvil")?.load ?? "-"]);
+        rows.push([f.label, client, String(clients), ...SERVERS.map((s) => cell(s.name)), ratio("tftpd-hpa"), ratio("dnsmasq"), ratio("anvil-js"), ratio("anvil-nobusy"), ...(BASELINE ? [ratio("anvil-base")] : []), get("anvil")?.load ?? "-"]);
         // CPU ratios read like the MB/s ones: above 1 means Anvil spends less per block.
         const us = (n: ServerName): string => get(n)?.serverUs?.toFixed(1) ?? "-";
         const cpuRatio = (n: ServerName): string => {
@@ -344,18 +422,21 @@ async function main(): Promise<void> {
           const b = get(n)?.serverUs;
           return a !== undefined && b !== undefined ? (b / a).toFixed(2) : "-";
         };
-        cpuRows.push([f.label, String(clients), ...SERVERS.map((s) => us(s.name)), cpuRatio("tftpd-hpa"), cpuRatio("dnsmasq"), cpuRatio("anvil-js"), cpuRatio("anvil-nobusy"), ...(BASELINE ? [cpuRatio("anvil-base")] : []), get("anvil")?.clientUs?.toFixed(1) ?? "-"]);
+        cpuRows.push([f.label, client, String(clients), ...SERVERS.map((s) => us(s.name)), cpuRatio("tftpd-hpa"), cpuRatio("dnsmasq"), cpuRatio("anvil-js"), cpuRatio("anvil-nobusy"), ...(BASELINE ? [cpuRatio("anvil-base")] : [])]);
+        clientRows.push([f.label, client, String(clients), ...SERVERS.map((s) => get(s.name)?.clientUs?.toFixed(1) ?? "-"), ...SERVERS.map((s) => get(s.name)?.clientShare?.toFixed(2) ?? "-")]);
       }
     }
     const print = (table: string[][]): void => {
       const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
       for (const r of table) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
     };
-    process.stdout.write(`TFTP throughput, curl --tftp-blksize ${BLKSIZE} (lock-step), median of ${ROUNDS}, veth between two namespaces${PIN === undefined ? "" : `, servers and curl pinned to CPU ${PIN}`} (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
+    process.stdout.write(`TFTP throughput, blksize ${BLKSIZE}: curl (lock-step) and atftp asking windowsize ${WINDOW} (EDK2's ask), median of ${ROUNDS}, veth between two namespaces${PIN === undefined ? "" : `, servers and clients pinned to CPU ${PIN}`} (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
     process.stdout.write(`load average (1/5/15 min) at start ${loadBefore}, at end ${loads()}; "load" = 1-min load when the row began${BASELINE ? `; anvil-base = ${BASELINE}` : ""}\n`);
     print(rows);
     process.stdout.write(`\nServer CPU per DATA block (perf task-clock over all ${ROUNDS} rounds / blocks delivered; ratios above 1 = Anvil spends less)\n`);
     print(cpuRows);
+    process.stdout.write(`\nThe client's CPU per DATA block, and its CPU seconds per wall second (median of the rounds); curl runs ${CURLS} process${CURLS === 1 ? "" : "es"} per run: a share near that count means the client, not the server, limits the row\n`);
+    print(clientRows);
   } finally {
     await lab.cleanup();
   }
