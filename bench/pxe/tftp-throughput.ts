@@ -27,8 +27,9 @@
  * transfer and ignores SIGCHLD, so proc(5)'s cutime never sees them; dnsmasq
  * and Anvil are one process), divided by the blocks delivered. Unlike MB/s
  * it hardly moves with the machine's load, so rows measured at different
- * loads compare. curl's CPU per block (user+sys of the reaped curl, proc(5),
- * 10 ms ticks) is printed too: client and server share the machine's cores.
+ * loads compare. The client's CPU per block (user+sys of the reaped client
+ * processes, proc(5), 10 ms ticks) is printed too: client and server share
+ * the machine's cores.
  * Without `perf` on the PATH the server CPU columns read "-".
  *
  * Every run is bounded by --max-seconds: a run cut there (100 x 64 MiB on a
@@ -42,15 +43,15 @@
  * link), measured interleaved with the others so a change is compared with
  * its parent under the same load.
  *
- * curl's CPU share (its CPU seconds over the run's wall seconds, median of
- * the rounds) says whether a row measures the server at all: one curl
+ * The client's CPU share (its CPU seconds over the run's wall seconds, median
+ * of the rounds) says whether a row measures the server at all: one curl
  * process near 1.0 is a client using its whole vCPU, and a server cannot
  * deliver faster than that client asks. `--curls N` splits the clients over
  * N curl processes (each `--parallel`), so the client side may use both
  * vCPUs and the row measures what a block costs server and clients together.
  *
- * `--pin-cpu N` runs every server (all its threads and children) and curl
- * on CPU N only. On a VM whose idle vCPUs halt (this machine: cpuidle
+ * `--pin-cpu N` runs every server (all its threads and children) and the
+ * clients on CPU N only. On a VM whose idle vCPUs halt (this machine: cpuidle
  * haltpoll with guest_halt_poll_ns=0), a lock-step transfer whose client and
  * server sit on different vCPUs pays a cross-vCPU wake-up on every packet
  * (one 64 MiB transfer: ~3 s on one vCPU, 17-29 s split), and where the
