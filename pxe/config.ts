@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import { resolveConfig as resolveDhcpConfig, type DhcpConfig, type DhcpConfigInput } from "./dhcp/config.js";
-import { DEFAULT_BUSY_POLL_MICROS, type TftpEngine } from "./tftp/transfer.js";
+import { TRANSFER_DEFAULTS, type TftpEngine } from "./tftp/transfer.js";
 
 export class PxeConfigError extends Error {
   override readonly name = "PxeConfigError";
@@ -49,16 +49,16 @@ export interface TftpConfig {
   readonly busyPollMicros: number;
 }
 
-/** The TFTP settings a config gets when it names none: one place for `resolvePxeConfig` and `anvil manager` (cmd/manager-boot-config.ts). */
+/**
+ * The TFTP settings a config gets when it names none: one place for
+ * `resolvePxeConfig` and `anvil manager` (cmd/manager-boot-config.ts); the
+ * transfer numbers are the server's own (pxe/tftp/transfer.ts).
+ */
 export const TFTP_DEFAULTS = {
   ipxeDir: "/usr/lib/ipxe",
   ipxeFiles: ["undionly.kpxe", "ipxe.efi", "snponly.efi"],
-  maxBlockSize: 1468,
-  maxWindowSize: 64,
-  timeoutMs: 1000,
-  maxRetries: 5,
+  ...TRANSFER_DEFAULTS,
   engine: "auto",
-  busyPollMicros: DEFAULT_BUSY_POLL_MICROS,
 } as const satisfies Omit<TftpConfig, "address" | "port" | "root">;
 
 export interface HttpConfig {

@@ -16,7 +16,7 @@ import { decodePacket, encodeError, Opcode, TftpErrorCode, type RequestPacket } 
 import { ReadTransfer } from "./read-transfer.js";
 import { NativeTransfer } from "./native-transfer.js";
 import { loadNativePump, type NativePump } from "./native-pump.js";
-import { DEFAULT_BUSY_POLL_MICROS, type TftpEngine, type TftpTransfer, type TransferOutcome } from "./transfer.js";
+import { TRANSFER_DEFAULTS, type TftpEngine, type TftpTransfer, type TransferOutcome } from "./transfer.js";
 import { TftpServerError } from "./errors.js";
 
 export type TftpLogEvent =
@@ -54,7 +54,7 @@ export interface TftpServerOptions extends FileResolverOptions {
   readonly log?: (e: TftpLogEvent) => void;
 }
 
-const DEFAULT_LIMITS: NegotiationLimits = { maxBlockSize: 1468, maxWindowSize: 64, defaultTimeoutMs: 1000 };
+const DEFAULT_LIMITS: NegotiationLimits = { maxBlockSize: TRANSFER_DEFAULTS.maxBlockSize, maxWindowSize: TRANSFER_DEFAULTS.maxWindowSize, defaultTimeoutMs: TRANSFER_DEFAULTS.timeoutMs };
 /** netascii needs a converted copy of the file; keep that to small files. */
 const NETASCII_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -190,7 +190,7 @@ export class TftpServer {
       source,
       params,
       oack,
-      maxRetries: this.opts.maxRetries ?? 5,
+      maxRetries: this.opts.maxRetries ?? TRANSFER_DEFAULTS.maxRetries,
       oackPatienceMs: this.opts.oackPatienceMs ?? 6000,
       metrics: this.metrics,
       onDone: (outcome: TransferOutcome, detail?: string) => {
@@ -204,7 +204,7 @@ export class TftpServer {
     // connected to the client's TID (ADR 0020), as tftpd-hpa does.
     const localAddress = this.socket.address().address;
     if (this.pump) {
-      this.track(key, new NativeTransfer({ ...common, pump: this.pump, localAddress, busyPollMicros: this.opts.busyPollMicros ?? DEFAULT_BUSY_POLL_MICROS }), oack).start();
+      this.track(key, new NativeTransfer({ ...common, pump: this.pump, localAddress, busyPollMicros: this.opts.busyPollMicros ?? TRANSFER_DEFAULTS.busyPollMicros }), oack).start();
       return;
     }
     const socket = dgram.createSocket({ type: "udp4" });

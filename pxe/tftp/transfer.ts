@@ -13,8 +13,21 @@ export type TransferOutcome = "completed" | "aborted" | "timed-out" | "cancelled
 /** `js`: read-transfer.ts on Node's dgram. `native`: the C pump (ADR 0028). `auto`: native when it loads, else js. */
 export type TftpEngine = "auto" | "native" | "js";
 
-/** Linux suggests net.core.busy_poll = 50 µs for several sockets (Documentation/admin-guide/sysctl/net.rst); ADR 0029. */
-export const DEFAULT_BUSY_POLL_MICROS = 50;
+/**
+ * The TFTP server's transfer defaults, which are also the config file's
+ * (pxe/config.ts reads them): one place for each number.
+ */
+export const TRANSFER_DEFAULTS = {
+  /** RFC 2348 ceiling that fits a 1500-byte MTU: 1500 - 20 IP - 8 UDP - 4 TFTP. */
+  maxBlockSize: 1468,
+  /** RFC 7440 ceiling. */
+  maxWindowSize: 64,
+  /** Retransmission interval unless the client negotiates `timeout` (RFC 2349). */
+  timeoutMs: 1000,
+  maxRetries: 5,
+  /** Linux suggests net.core.busy_poll = 50 µs for several sockets (Documentation/admin-guide/sysctl/net.rst); ADR 0029. */
+  busyPollMicros: 50,
+} as const;
 
 export interface TftpTransfer {
   readonly filename: string;
