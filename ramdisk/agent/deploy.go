@@ -56,17 +56,14 @@ func expectedChecksum(img *Image) (string, error) {
 	if img.ChecksumURL == "" {
 		return "", fail("BAD_INSTRUCTIONS", "image needs checksum or checksumUrl")
 	}
-	resp, err := imageHTTP.Get(img.ChecksumURL)
+	file, err := downloads.open(img.ChecksumURL, "checksum URL")
 	if err != nil {
-		return "", fail("CHECKSUM_FETCH_FAILED", "checksum URL: %v", withoutURL(err))
+		return "", fail("CHECKSUM_FETCH_FAILED", "%v", err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fail("CHECKSUM_FETCH_FAILED", "checksum URL answered HTTP %d", resp.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	defer file.Close()
+	body, err := io.ReadAll(io.LimitReader(file, 1<<20))
 	if err != nil {
-		return "", fail("CHECKSUM_FETCH_FAILED", "checksum URL: %v", err)
+		return "", fail("CHECKSUM_FETCH_FAILED", "%v", err)
 	}
 	want := path.Base(strings.SplitN(img.URL, "?", 2)[0])
 	var only []string
@@ -109,6 +106,16 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// fetchFailed reports a download that broke for good in the middle of a read
+// (retries and resumes spent) as IMAGE_FETCH_FAILED, not as the disk's fault.
+func fetchFailed(err error) (*AgentError, bool) {
+	var de *downloadError
+	if errors.As(err, &de) {
+		return fail("IMAGE_FETCH_FAILED", "%v", de), true
+	}
+	return nil, false
+}
+
 // qcow2 images start with "QFI\xfb" (qemu docs/interop/qcow2.txt, header magic).
 var qcow2Magic = []byte{'Q', 'F', 'I', 0xfb}
 
@@ -142,21 +149,20 @@ func deploy(c *client, ins *Instructions) (string, error) {
 	}
 	say("root device %s (%d bytes)", root.Name, root.SizeBytes)
 
-	resp, err := imageHTTP.Get(img.URL)
+	// The image body retries and resumes on its own (download.go); it hands
+	// out each byte once, so the counter and the hasher see the file once.
+	image, err := downloads.open(img.URL, "image URL")
 	if err != nil {
-		return root.Name, fail("IMAGE_FETCH_FAILED", "image URL: %v", withoutURL(err))
+		return root.Name, fail("IMAGE_FETCH_FAILED", "%v", err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return root.Name, fail("IMAGE_FETCH_FAILED", "image URL answered HTTP %d", resp.StatusCode)
-	}
+	defer image.Close()
 	var downloadTotal *int64
-	if resp.ContentLength >= 0 {
-		downloadTotal = &resp.ContentLength
+	if n := image.Length(); n >= 0 {
+		downloadTotal = &n
 	}
 	// The hasher sees the bytes as downloaded (the compressed file for gzip),
 	// which is what the published checksum covers.
-	downloaded := &countingReader{r: resp.Body}
+	downloaded := &countingReader{r: image}
 	body := bufio.NewReaderSize(io.TeeReader(downloaded, hasher), 1<<20)
 	head, _ := body.Peek(4)
 	if bytes.HasPrefix(head, qcow2Magic) {
@@ -167,6 +173,9 @@ func deploy(c *client, ins *Instructions) (string, error) {
 	// gzip members start with 1f 8b (RFC 1952 §2.3.1).
 	if img.Format == "gzip" || len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(body)
+		if ae, ok := fetchFailed(err); ok {
+			return root.Name, ae
+		}
 		if err != nil {
 			return root.Name, fail("IMAGE_FORMAT_UNSUPPORTED", "gzip header: %v", err)
 		}
@@ -217,6 +226,9 @@ func deploy(c *client, ins *Instructions) (string, error) {
 		scrub(root.Name, root.SizeBytes)
 		if written.n.Load() >= root.SizeBytes {
 			return root.Name, fail("IMAGE_TOO_LARGE", "image does not fit %s (%d bytes)", root.Name, root.SizeBytes)
+		}
+		if ae, ok := fetchFailed(copyErr); ok {
+			return root.Name, ae
 		}
 		return root.Name, fail("DISK_WRITE_FAILED", "writing %s after %d bytes: %v", root.Name, written.n.Load(), copyErr)
 	}
