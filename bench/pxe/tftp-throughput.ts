@@ -9,7 +9,7 @@
  * ADR 0028) and, as `anvil-js`, with its TypeScript engine, and as
  * `anvil-nobusy`, with the pump's busy polling off (ADR 0029).
  *
- * Two clients, each the same for every server:
+ * Three clients, each the same for every server:
  *   - curl, which asks `blksize 1468 tsize 0 timeout N` and always runs
  *     lock-step (it has no RFC 7440 windowsize), so every server sends one
  *     block per ACK. Its 100-client rows are one curl process (`--parallel`).
@@ -18,6 +18,10 @@
  *     grants the window; tftpd-hpa 5.2 and dnsmasq 2.90 do not implement RFC
  *     7440, leave it out of their OACK, and the transfer runs lock-step: what
  *     a UEFI machine gets from each server.
+ *   - atftp asking `blksize 1468 tsize 0` and no windowsize (`atftp w1`), as
+ *     a BIOS PXE ROM asks, one process per client: lock-step with every
+ *     server, and unlike curl's 100 transfers in one process, 100 clients
+ *     that each have a process of their own, as 100 machines would.
  * All three grant blksize 1468 (Anvil and tftpd-hpa allow up to 65464,
  * dnsmasq caps at the interface MTU).
  *
@@ -50,6 +54,16 @@
  * N curl processes (each `--parallel`), so the client side may use both
  * vCPUs and the row measures what a block costs server and clients together.
  *
+ * A one-client round is several transfers back to back, one after the other
+ * by the same client process, as many as make 8 MiB (8 of the 1 MiB file, one
+ * of the 64 MiB file): starting a client in the namespace (`ip netns exec`,
+ * curl's libraries) takes about 15 ms, half of a 1 MiB transfer's wall time,
+ * the same for every server and nothing of it, and measured once per 1 MiB
+ * it drowned the servers' difference in its own jitter (one row's nine rounds
+ * ranged 10.9-30.7 MB/s for one server). Clients are never concurrent in
+ * these rows: curl gets the URLs without `--parallel`, atftp runs in a
+ * shell loop.
+ *
  * `--pin-cpu N` runs every server (all its threads and children) and the
  * clients on CPU N only. On a VM whose idle vCPUs halt (this machine: cpuidle
  * haltpoll with guest_halt_poll_ns=0), a lock-step transfer whose client and
@@ -57,7 +71,7 @@
  * (one 64 MiB transfer: ~3 s on one vCPU, 17-29 s split), and where the
  * scheduler puts them is luck; pinned, every server gets the same placement.
  *
- *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m] [--clients 1|100] [--client curl|atftp] [--windowsize N] [--baseline DIR] [--pin-cpu N] [--curls N]
+ *   npx tsx bench/pxe/tftp-throughput.ts [--rounds N] [--max-seconds S] [--only 1m|64m] [--clients 1|100] [--client curl|atftp|atftp-lockstep] [--windowsize N] [--baseline DIR] [--pin-cpu N] [--curls N]
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -95,12 +109,13 @@ if (!/^[0-9]+$/.test(WINDOW) || Number(WINDOW) < 1 || Number(WINDOW) > 65535) th
 const pinned = (command: string, args: readonly string[]): [string, string[]] => (PIN === undefined ? [command, [...args]] : ["taskset", ["-c", PIN, command, ...args]]);
 const curlCommand = (args: readonly string[]): [string, string[]] => pinned("curl", args);
 
-type ClientKind = "curl" | "atftp";
+type ClientKind = "curl" | "atftp" | "atftp-lockstep";
 const CLIENT_KINDS: readonly { kind: ClientKind; label: string }[] = [
   { kind: "curl", label: "curl" },
   { kind: "atftp", label: `atftp w${WINDOW}` },
+  { kind: "atftp-lockstep", label: "atftp w1" },
 ].filter((c) => values.client === undefined || c.kind === values.client) as { kind: ClientKind; label: string }[];
-if (CLIENT_KINDS.length === 0) throw new Error(`--client takes curl or atftp, got ${values.client}`);
+if (CLIENT_KINDS.length === 0) throw new Error(`--client takes curl, atftp or atftp-lockstep, got ${values.client}`);
 
 const BASELINE = values.baseline === undefined ? undefined : path.resolve(values.baseline);
 type ServerName = "anvil" | "tftpd-hpa" | "dnsmasq" | "anvil-base" | "anvil-js" | "anvil-nobusy";
@@ -233,18 +248,27 @@ interface Downloaded {
   detail: string;
 }
 
-/** One round: `clients` downloads of `file` from `ip` into outDir/0 .. outDir/<clients-1>. */
-async function download(lab: NetnsLab, cli: string, kind: ClientKind, ip: string, file: string, clients: number, outDir: string): Promise<Downloaded> {
+/** Transfers one client makes back to back in a one-client round: as many as make 8 MiB. */
+const backToBack = (clients: number, bytes: number): number => (clients === 1 ? Math.max(1, Math.floor((8 << 20) / bytes)) : 1);
+
+/**
+ * One round: `clients` concurrent clients, each downloading `file` from `ip`
+ * `repeats` times back to back, into outDir/0 .. outDir/<clients*repeats-1>.
+ */
+async function download(lab: NetnsLab, cli: string, kind: ClientKind, ip: string, file: string, clients: number, repeats: number, outDir: string): Promise<Downloaded> {
+  // The whole round is bounded by --max-seconds, however many transfers it holds.
   const timeoutMs = (MAX_SECONDS + 30) * 1000;
+  const out = (client: number, k: number): string => path.join(outDir, `${client * repeats + k}`);
   if (kind === "curl") {
-    // Client i runs in curl process i mod --curls; each process runs its share in parallel.
+    // Client i runs in curl process i mod --curls; each process runs its share in parallel,
+    // and a one-client round's repeats one after another (curl's default without --parallel).
     const procs = Math.min(CURLS, clients);
     const runs = await Promise.all(
       Array.from({ length: procs }, (_, p) => {
         const args = ["-sS", "--max-time", String(MAX_SECONDS), "--tftp-blksize", BLKSIZE];
         const ids = Array.from({ length: clients }, (_, i) => i).filter((i) => i % procs === p);
         if (ids.length > 1) args.push("--parallel", "--parallel-immediate", "--parallel-max", String(ids.length));
-        for (const i of ids) args.push("-o", path.join(outDir, `${i}`), `tftp://${ip}/${file}`);
+        for (const i of ids) for (let k = 0; k < repeats; k++) args.push("-o", out(i, k), `tftp://${ip}/${file}`);
         return lab.exec(cli, ...curlCommand(args), { allowFailure: true, timeoutMs });
       }),
     );
@@ -258,7 +282,11 @@ async function download(lab: NetnsLab, cli: string, kind: ClientKind, ip: string
   const errFile = path.join(outDir, "atftp.err");
   const lines = ['pids=""'];
   for (let i = 0; i < clients; i++) {
-    lines.push(`timeout ${MAX_SECONDS} atftp --option "blksize ${BLKSIZE}" --option "windowsize ${WINDOW}" --option "tsize 0" -g -r ${file} -l ${path.join(outDir, `${i}`)} ${ip} 69 >/dev/null 2>>${errFile} & pids="$pids $!"`);
+    // atftp-lockstep asks no windowsize, as a BIOS PXE ROM asks (blksize and tsize only).
+    const window = kind === "atftp" ? ` --option "windowsize ${WINDOW}"` : "";
+    const gets = Array.from({ length: repeats }, (_, k) => `atftp --option "blksize ${BLKSIZE}"${window} --option "tsize 0" -g -r ${file} -l ${out(i, k)} ${ip} 69`);
+    const client = repeats === 1 ? gets[0]! : `sh -c '${gets.join(" && ")}'`;
+    lines.push(`timeout ${MAX_SECONDS} ${client} >/dev/null 2>>${errFile} & pids="$pids $!"`);
   }
   lines.push('rc=0; for p in $pids; do wait "$p"; c=$?; if [ "$c" -ne 0 ] && [ "$c" -ne 124 ]; then rc=$c; elif [ "$c" -eq 124 ] && [ "$rc" -eq 0 ]; then rc=124; fi; done; exit $rc');
   const r = await lab.exec(cli, ...pinned("sh", ["-c", lines.join("\n")]), { allowFailure: true, timeoutMs });
@@ -346,6 +374,7 @@ async function main(): Promise<void> {
         // Rounds are interleaved: round r runs every server once, starting one further along the
         // list each round, so a slow spell of the machine lands on all of them, not on one row.
         const load = loadavg()[0]!.toFixed(1);
+        const repeats = backToBack(clients, f.bytes);
         const rows = new Map<ServerName, { speeds: number[]; ok: boolean; partial: boolean; blocks: number; clientCpu: number; clientShares: number[]; counter?: { stop(): Promise<number | undefined> } }>();
         for (const s of SERVERS) {
           const pid = pids.get(s.name);
@@ -361,12 +390,12 @@ async function main(): Promise<void> {
             mkdirSync(outDir, { recursive: true });
             const cpu0 = reapedChildrenCpuSeconds();
             const t0 = process.hrtime.bigint();
-            const r = await download(lab, cli, kind, s.ip, f.name, clients, outDir);
+            const r = await download(lab, cli, kind, s.ip, f.name, clients, repeats, outDir);
             const secs = Number(process.hrtime.bigint() - t0) / 1e9;
             const clientCpu = reapedChildrenCpuSeconds() - cpu0;
             row.clientCpu += clientCpu;
             row.clientShares.push(clientCpu / secs);
-            const sizes = Array.from({ length: clients }, (_, i) => fileSize(path.join(outDir, `${i}`)));
+            const sizes = Array.from({ length: clients * repeats }, (_, i) => fileSize(path.join(outDir, `${i}`)));
             const bytes = sizes.reduce((a, b) => a + b, 0);
             const complete = r.status === "done" && sizes.every((n) => n === f.bytes);
             const cut = r.status === "cut";
@@ -431,7 +460,7 @@ async function main(): Promise<void> {
       const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
       for (const r of table) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
     };
-    process.stdout.write(`TFTP throughput, blksize ${BLKSIZE}: curl (lock-step) and atftp asking windowsize ${WINDOW} (EDK2's ask), median of ${ROUNDS}, veth between two namespaces${PIN === undefined ? "" : `, servers and clients pinned to CPU ${PIN}`} (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
+    process.stdout.write(`TFTP throughput, blksize ${BLKSIZE}: curl (lock-step), atftp asking windowsize ${WINDOW} (EDK2's ask) and atftp asking none (w1, a BIOS PXE ROM's ask), median of ${ROUNDS}, veth between two namespaces${PIN === undefined ? "" : `, servers and clients pinned to CPU ${PIN}`}; a one-client round is ${FILES.map((f) => `${backToBack(1, f.bytes)} x ${f.label}`).join(", ")} back to back (* = cut at ${MAX_SECONDS} s, MB/s of the bytes delivered)\n`);
     process.stdout.write(`load average (1/5/15 min) at start ${loadBefore}, at end ${loads()}; "load" = 1-min load when the row began${BASELINE ? `; anvil-base = ${BASELINE}` : ""}\n`);
     print(rows);
     process.stdout.write(`\nServer CPU per DATA block (perf task-clock over all ${ROUNDS} rounds / blocks delivered; ratios above 1 = Anvil spends less)\n`);
