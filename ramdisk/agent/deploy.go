@@ -34,6 +34,9 @@ func newHasher(kind string) (hash.Hash, error) {
 	return nil, fail("CHECKSUM_TYPE_UNSUPPORTED", "checksumType %q is not md5, sha256 or sha512", kind)
 }
 
+// imageHTTP has no overall Timeout: a whole-request bound would cut a large
+// image on a slow link. The fetcher bounds the waits instead (its
+// headerTimeout and stallTimeout, download.go).
 var imageHTTP = &http.Client{Timeout: 0}
 
 // withoutURL drops the URL from a transport error: an image URL may carry a

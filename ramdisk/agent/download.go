@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -16,21 +17,31 @@ import (
 // Range requests, so one dropped connection does not cost a whole deploy
 // (Metal3's ironic-python-agent retries image downloads likewise). The limits
 // and the sleep are fields so tests run without real waits.
+//
+// A stall breaks nothing by itself, since a resume only starts when a Read
+// fails, so two bounds turn one into a failure: headerTimeout for a request
+// whose answer does not come, stallTimeout for a body that stops sending.
+// Both cancel the request; zero means no bound.
 type fetcher struct {
-	client     *http.Client
-	attempts   int           // requests to start a download, the first one included
-	resumes    int           // resume requests for one body over its whole life
-	firstDelay time.Duration // the wait before the first retry, doubling at each
-	maxDelay   time.Duration // retry up to this cap
-	sleep      func(time.Duration)
-	log        func(format string, args ...any) // say, for the operator
+	client        *http.Client
+	attempts      int           // requests to start a download, the first one included
+	resumes       int           // resume requests for one body over its whole life
+	firstDelay    time.Duration // the wait before the first retry, doubling at each
+	maxDelay      time.Duration // retry up to this cap
+	headerTimeout time.Duration // from sending a request to its response headers
+	stallTimeout  time.Duration // the longest wait inside one body Read for a byte
+	sleep         func(time.Duration)
+	log           func(format string, args ...any) // say, for the operator
 }
 
 // downloads is what deploy uses: at most 1+2+4+8 s of waits to start a
-// download and 1+2+4+8+10 s over the resumes of one body.
+// download and 1+2+4+8+10 s over the resumes of one body. 60 s without
+// headers or without a byte is far past any hiccup of a provisioning LAN
+// or a busy image server, yet gives a dead one up within minutes, not never.
 var downloads = &fetcher{
 	client: imageHTTP, attempts: 5, resumes: 5,
 	firstDelay: time.Second, maxDelay: 10 * time.Second,
+	headerTimeout: 60 * time.Second, stallTimeout: 60 * time.Second,
 	sleep: time.Sleep, log: say,
 }
 
@@ -94,12 +105,45 @@ func checkURL(rawURL string) error {
 	return nil
 }
 
-// get sends one GET. "Accept-Encoding: identity" (RFC 9110 §12.5.3) keeps
-// the transport from asking for gzip and decoding it on the quiet, so the
-// bytes read are the file's own, the ones its checksum covers and a Range
-// counts (RFC 9110 §14.1.2).
+// get sends one GET under its own context, which a watchdog cancels when
+// the headers take longer than f.headerTimeout; the body it returns keeps
+// that watchdog for its Reads and cancels the context when closed, so each
+// request ends with the body that replaced or closed it (resume and trouble
+// close every body they drop).
 func (f *fetcher) get(rawURL string, header http.Header) (*http.Response, error) {
-	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := newGet(ctx, rawURL, header)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	dog := newWatchdog(cancel)
+	dog.arm(f.headerTimeout)
+	resp, err := f.client.Do(req)
+	if dog.disarm() {
+		// The watchdog cancelled the request: whatever Do said (a
+		// url.Error quoting the URL around "context canceled", or even an
+		// answer that came as it fired) the headers were too late.
+		if err == nil {
+			resp.Body.Close()
+		}
+		dog.release()
+		return nil, errors.New("no response headers within " + span(f.headerTimeout))
+	}
+	if err != nil {
+		dog.release()
+		return nil, err
+	}
+	resp.Body = &watchedBody{body: resp.Body, dog: dog, timeout: f.stallTimeout}
+	return resp, nil
+}
+
+// newGet builds the GET. "Accept-Encoding: identity" (RFC 9110 §12.5.3)
+// keeps the transport from asking for gzip and decoding it on the quiet, so
+// the bytes read are the file's own, the ones its checksum covers and a Range
+// counts (RFC 9110 §14.1.2).
+func newGet(ctx context.Context, rawURL string, header http.Header) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +151,96 @@ func (f *fetcher) get(rawURL string, header http.Header) (*http.Response, error)
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	return f.client.Do(req)
+	return req, nil
+}
+
+// watchdog cancels a request when a wait it guards outlasts its bound. It is
+// armed only while the agent waits on the network (Do, or one body Read):
+// time the agent spends writing to disk between Reads is not the server's
+// stall. arm and disarm run on the reading goroutine only.
+type watchdog struct {
+	cancel context.CancelFunc
+	timer  *time.Timer
+	armed  bool
+}
+
+func newWatchdog(cancel context.CancelFunc) *watchdog {
+	// Made stopped, so the timer exists (and stop is safe) before any arm.
+	t := time.AfterFunc(time.Hour, cancel)
+	t.Stop()
+	return &watchdog{cancel: cancel, timer: t}
+}
+
+// release stops the timer for good and cancels the request; both are safe to
+// repeat, and to call while a Read is under way.
+func (w *watchdog) release() {
+	w.timer.Stop()
+	w.cancel()
+}
+
+// arm starts a wait of at most d; d <= 0 bounds nothing.
+func (w *watchdog) arm(d time.Duration) {
+	if d > 0 {
+		w.timer.Reset(d)
+		w.armed = true
+	}
+}
+
+// disarm ends the wait and tells whether the bound ran out, i.e. whether the
+// timer had already started cancelling the request.
+func (w *watchdog) disarm() bool {
+	if !w.armed {
+		return false
+	}
+	w.armed = false
+	return !w.timer.Stop()
+}
+
+// watchedBody is a response body whose every Read may wait at most timeout
+// for a byte; then the request is cancelled and the Read fails with a
+// transient error, which resumableBody resumes like a dropped connection.
+type watchedBody struct {
+	body    io.ReadCloser
+	dog     *watchdog
+	timeout time.Duration
+	stalled bool // the watchdog fired: every later Read fails alike
+}
+
+func (w *watchedBody) Read(p []byte) (int, error) {
+	if w.stalled {
+		return 0, w.stallError()
+	}
+	w.dog.arm(w.timeout)
+	n, err := w.body.Read(p)
+	if w.dog.disarm() {
+		w.stalled = true
+	}
+	// A body that ended whole as the bound ran out stays whole; any other
+	// error is the cancellation ("context canceled"), said plainly instead.
+	if w.stalled && err != io.EOF {
+		err = w.stallError()
+	}
+	return n, err
+}
+
+func (w *watchedBody) stallError() error {
+	return errors.New("stalled, no data for " + span(w.timeout))
+}
+
+// Close stops the watchdog, so no timer outlives the body, and cancels the
+// request, which frees its connection if the body was not read to the end.
+func (w *watchedBody) Close() error {
+	err := w.body.Close()
+	w.dog.release()
+	return err
+}
+
+// span prints a bound as an operator writes it: "60s" rather than "1m0s".
+func span(d time.Duration) string {
+	if d >= time.Second && d%time.Second == 0 {
+		return sprintf("%ds", int64(d/time.Second))
+	}
+	return d.String()
 }
 
 // trouble describes a failed request, after the label and without the URL,

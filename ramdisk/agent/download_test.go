@@ -34,6 +34,10 @@ type answer struct {
 	etag        string // the object's ETag now; "" means `"v1"`
 	skew        int64  // >0: a hand-made 206 whose Content-Range starts this much too late
 	noLength    bool   // stream without Content-Length
+
+	noHeaders  bool          // answer nothing until the client gives up or the test ends
+	stallAfter int           // >0: send this many body bytes, then go silent, connection open
+	chunkEvery time.Duration // >0: send the body in 4 KiB chunks this far apart
 }
 
 // seen is what the test server was asked.
@@ -49,16 +53,30 @@ func (s *seen) calls() int {
 	return len(s.ranges)
 }
 
-// objectServer serves object under answers, one per request, the last repeating.
-func objectServer(answers []answer) (*httptest.Server, *seen) {
+// objectServer serves object under answers, one per request, the last
+// repeating. A silent handler waits for its client to hang up or for the
+// test's cleanup, which releases it before closing the server (Close waits
+// for every handler).
+func objectServer(t *testing.T, answers []answer) (*httptest.Server, *seen) {
 	s := &seen{}
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		n := len(s.ranges)
 		s.ranges = append(s.ranges, r.Header.Get("Range"))
 		s.ifRanges = append(s.ifRanges, r.Header.Get("If-Range"))
 		s.mu.Unlock()
 		a := answers[min(n, len(answers)-1)]
+		silence := func() {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		if a.noHeaders {
+			silence()
+			return
+		}
 		if a.status != 0 {
 			w.WriteHeader(a.status)
 			return
@@ -68,8 +86,13 @@ func objectServer(answers []answer) (*httptest.Server, *seen) {
 			r.Header.Del("Range")
 		}
 		var out http.ResponseWriter = w
-		if a.cutAfter > 0 {
+		switch {
+		case a.cutAfter > 0:
 			out = &cutter{ResponseWriter: w, left: a.cutAfter}
+		case a.stallAfter > 0:
+			out = &staller{ResponseWriter: w, left: a.stallAfter, silence: silence}
+		case a.chunkEvery > 0:
+			out = &trickler{ResponseWriter: w, every: a.chunkEvery}
 		}
 		switch {
 		case a.skew > 0:
@@ -87,7 +110,12 @@ func objectServer(answers []answer) (*httptest.Server, *seen) {
 			// ServeContent does Range, If-Range and Content-Range by the RFC.
 			http.ServeContent(out, r, "image.raw", time.Time{}, bytes.NewReader(object))
 		}
-	})), s
+	}))
+	t.Cleanup(func() {
+		close(release)
+		srv.Close()
+	})
+	return srv, s
 }
 
 func cmp(s, orElse string) string {
@@ -118,6 +146,49 @@ func (c *cutter) Write(p []byte) (int, error) {
 	return n, errors.New("connection cut by the test")
 }
 
+// staller passes `left` body bytes, then keeps the connection open and sends
+// nothing more, as a wedged server or a black-holed route would.
+type staller struct {
+	http.ResponseWriter
+	left    int
+	silence func()
+}
+
+func (s *staller) Write(p []byte) (int, error) {
+	if len(p) < s.left {
+		s.left -= len(p)
+		return s.ResponseWriter.Write(p)
+	}
+	n, _ := s.ResponseWriter.Write(p[:s.left])
+	s.left = 0
+	s.ResponseWriter.(http.Flusher).Flush()
+	s.silence()
+	return n, errors.New("stalled by the test")
+}
+
+// trickler sends the body in small chunks with a pause before each: slow,
+// but never silent for long.
+type trickler struct {
+	http.ResponseWriter
+	every time.Duration
+}
+
+func (t *trickler) Write(p []byte) (int, error) {
+	sent := 0
+	for len(p) > 0 {
+		chunk := p[:min(len(p), 4<<10)]
+		time.Sleep(t.every)
+		n, err := t.ResponseWriter.Write(chunk)
+		sent += n
+		if err != nil {
+			return sent, err
+		}
+		t.ResponseWriter.(http.Flusher).Flush()
+		p = p[n:]
+	}
+	return sent, nil
+}
+
 // truncating ends the first answer's body early with a plain io.EOF, as a
 // proxy or a transport that does not check Content-Length might.
 type truncating struct {
@@ -144,10 +215,14 @@ type journal struct {
 	slept []time.Duration
 }
 
+// testFetcher has the deploy's budgets and sleeps on paper. Its stall bounds
+// are far above what a local server needs, so only the tests that set their
+// own short ones can trip them.
 func testFetcher(client *http.Client, j *journal) *fetcher {
 	return &fetcher{
 		client: client, attempts: 5, resumes: 5,
 		firstDelay: time.Second, maxDelay: 10 * time.Second,
+		headerTimeout: 5 * time.Second, stallTimeout: 5 * time.Second,
 		sleep: func(d time.Duration) { j.slept = append(j.slept, d) },
 		log:   func(format string, args ...any) { j.logs = append(j.logs, fmt.Sprintf(format, args...)) },
 	}
@@ -260,8 +335,7 @@ func TestDownloadRetriesAndResumesOnlyWhatIsSafe(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, seen := objectServer(tc.answers)
-			defer srv.Close()
+			srv, seen := objectServer(t, tc.answers)
 			client := srv.Client()
 			if tc.truncateFirst > 0 {
 				client = &http.Client{Transport: &truncating{base: client.Transport, n: tc.truncateFirst}}
@@ -272,7 +346,7 @@ func TestDownloadRetriesAndResumesOnlyWhatIsSafe(t *testing.T) {
 			j := &journal{}
 			f := testFetcher(client, j)
 
-			got, err := fetchAll(f, srv.URL+"/image.raw"+secretQuery)
+			got, err := fetchAll(f, srv.URL+"/image.raw"+secretQuery, 0)
 
 			if tc.wantErr == "" {
 				if err != nil {
@@ -313,13 +387,14 @@ func TestDownloadRetriesAndResumesOnlyWhatIsSafe(t *testing.T) {
 
 // fetchAll reads a download the way deploy does, through the byte counter,
 // and checks the counter saw each byte once and a failure stays failed.
-func fetchAll(f *fetcher, rawURL string) ([]byte, error) {
+// pause > 0 stops once after the first Read, as a slow disk would.
+func fetchAll(f *fetcher, rawURL string, pause time.Duration) ([]byte, error) {
 	body, err := f.open(rawURL, "image URL")
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
-	counted := &countingReader{r: body}
+	counted := &countingReader{r: &pausing{r: body, d: pause}}
 	got, err := io.ReadAll(counted)
 	if n := counted.n.Load(); n != int64(len(got)) {
 		return got, fmt.Errorf("counted %d bytes, handed out %d", n, len(got))
@@ -330,6 +405,172 @@ func fetchAll(f *fetcher, rawURL string) ([]byte, error) {
 		}
 	}
 	return got, err
+}
+
+// pausing sleeps d after its first Read.
+type pausing struct {
+	r      io.Reader
+	d      time.Duration
+	paused bool
+}
+
+func (p *pausing) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if !p.paused {
+		p.paused = true
+		time.Sleep(p.d)
+	}
+	return n, err
+}
+
+// fetchWithin runs read and fails the test if it has not returned after d:
+// without the bounds a silent server hangs a download for good. The server's
+// cleanup then releases its handlers, which lets a hung read end too.
+func fetchWithin(t *testing.T, d time.Duration, read func() ([]byte, error)) ([]byte, error) {
+	t.Helper()
+	type result struct {
+		got []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		got, err := read()
+		done <- result{got, err}
+	}()
+	select {
+	case r := <-done:
+		return r.got, r.err
+	case <-time.After(d):
+		t.Fatalf("the download still hangs after %v", d)
+		return nil, nil
+	}
+}
+
+func TestDownloadBoundsTheWaitForASilentServer(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		name          string
+		answers       []answer
+		headerTimeout time.Duration
+		stallTimeout  time.Duration
+		pause         time.Duration // the reader stops this long after its first Read
+		wantErr       string
+		wantBytes     int // bytes handed out before the error
+		wantCalls     int
+		wantRanges    []string
+		wantLogs      []string // one per log line: what it says
+	}{
+		{
+			name:          "a body that stalls mid-way is resumed from the bytes so far and arrives byte-identical",
+			answers:       []answer{{stallAfter: 30000}, {}},
+			headerTimeout: 100 * ms, stallTimeout: 100 * ms,
+			wantCalls:  2,
+			wantRanges: []string{"", "bytes=30000-"},
+			wantLogs:   []string{"image URL: connection lost after 30000 of 102400 bytes: stalled, no data for 100ms; resuming from byte 30000"},
+		},
+		{
+			name:          "a first request that gets no headers is retried once and succeeds",
+			answers:       []answer{{noHeaders: true}, {}},
+			headerTimeout: 100 * ms, stallTimeout: 100 * ms,
+			wantCalls:  2,
+			wantRanges: []string{"", ""},
+			wantLogs:   []string{"image URL: no response headers within 100ms; retrying in 1s (attempt 2 of 5)"},
+		},
+		{
+			name:          "a resume that gets no headers is asked again within the resume budget",
+			answers:       []answer{{stallAfter: 30000}, {noHeaders: true}, {}},
+			headerTimeout: 100 * ms, stallTimeout: 100 * ms,
+			wantCalls:  3,
+			wantRanges: []string{"", "bytes=30000-", "bytes=30000-"},
+			wantLogs: []string{
+				"stalled, no data for 100ms; resuming from byte 30000 in 1s (resume 1 of 5)",
+				"image URL: no response headers within 100ms; resuming from byte 30000 in 2s (resume 2 of 5)",
+			},
+		},
+		{
+			name:          "a server that always stalls mid-body is given up after 5 resumes without naming the URL",
+			answers:       []answer{{stallAfter: 10000}},
+			headerTimeout: 50 * ms, stallTimeout: 50 * ms,
+			wantErr:   "image URL: connection lost after 60000 of 102400 bytes: stalled, no data for 50ms (gave up after 5 resumes, at byte 60000)",
+			wantBytes: 60000,
+			wantCalls: 6,
+			wantLogs:  []string{"stalled", "stalled", "stalled", "stalled", "stalled"},
+		},
+		{
+			name:          "a server that never answers is given up after 5 attempts without naming the URL",
+			answers:       []answer{{noHeaders: true}},
+			headerTimeout: 50 * ms, stallTimeout: 50 * ms,
+			wantErr:   "image URL: no response headers within 50ms (gave up after 5 attempts)",
+			wantCalls: 5,
+			wantLogs:  []string{"no response headers", "no response headers", "no response headers", "no response headers"},
+		},
+		{
+			name:          "a slow body never silent for the stall timeout is not cut, however long it takes in all",
+			answers:       []answer{{chunkEvery: 20 * ms}}, // 25 chunks: about 500 ms in all
+			headerTimeout: 200 * ms, stallTimeout: 200 * ms,
+			wantCalls: 1,
+		},
+		{
+			name:          "a reader that stops between Reads longer than the stall timeout (a slow disk) is not taken for a stalled server",
+			answers:       []answer{{}},
+			headerTimeout: 100 * ms, stallTimeout: 100 * ms,
+			pause:     300 * ms,
+			wantCalls: 1,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, seen := objectServer(t, tc.answers)
+			j := &journal{}
+			f := testFetcher(srv.Client(), j)
+			f.headerTimeout, f.stallTimeout = tc.headerTimeout, tc.stallTimeout
+
+			got, err := fetchWithin(t, 2*time.Second, func() ([]byte, error) {
+				return fetchAll(f, srv.URL+"/image.raw"+secretQuery, tc.pause)
+			})
+
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("err = %v, want none", err)
+				}
+				if !bytes.Equal(got, object) {
+					t.Fatalf("got %d bytes, not the object's %d bytes", len(got), len(object))
+				}
+			} else {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				var de *downloadError
+				if !errors.As(err, &de) {
+					t.Errorf("err = %T, want a *downloadError (IMAGE_FETCH_FAILED in deploy)", err)
+				}
+				if len(got) != tc.wantBytes || !bytes.Equal(got, object[:len(got)]) {
+					t.Fatalf("got %d bytes before the error, want the object's first %d", len(got), tc.wantBytes)
+				}
+			}
+			if calls := seen.calls(); calls != tc.wantCalls {
+				t.Errorf("server calls = %d, want %d (Range headers %q)", calls, tc.wantCalls, seen.ranges)
+			}
+			if tc.wantRanges != nil && !equal(seen.ranges, tc.wantRanges) {
+				t.Errorf("Range headers = %q, want %q", seen.ranges, tc.wantRanges)
+			}
+			if len(j.logs) != len(tc.wantLogs) {
+				t.Fatalf("log lines = %q, want %d", j.logs, len(tc.wantLogs))
+			}
+			for i, want := range tc.wantLogs {
+				if !strings.Contains(j.logs[i], want) {
+					t.Errorf("log line %d = %q, want it to say %q", i, j.logs[i], want)
+				}
+			}
+			// The cancellation is said plainly, never as Go's own words.
+			for _, text := range append(j.logs, fmt.Sprint(err)) {
+				if strings.Contains(text, "context canceled") {
+					t.Errorf("%q says \"context canceled\"", text)
+				}
+			}
+			assertNoSecret(t, err, j.logs)
+		})
+	}
 }
 
 func assertNoSecret(t *testing.T, err error, logs []string) {
