@@ -11,15 +11,15 @@ import { parse as parseYaml } from "yaml";
 import { FileBackend } from "../pxe/backends/file-backend.js";
 import { startBootService } from "../pxe/boot-service.js";
 import { resolvePxeConfig } from "../pxe/config.js";
+import { jsonLinesTo } from "./json-lines.js";
 
 const USAGE = `usage: anvil pxe serve --config FILE
 
 Runs Anvil's network boot services (DHCP, TFTP, HTTP/iPXE) with the hosts of
 a file backend. See docs/pxe.md for the config file.`;
 
-function emit(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), ...(obj as object) })}\n`);
-}
+const lines = jsonLinesTo((text) => process.stdout.write(text));
+const emit = (obj: object): void => lines.emit(obj);
 
 export async function run(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -45,6 +45,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   const backend = await FileBackend.open(cfg.hostsFile, {
     onReload: (hosts, err) => emit(err ? { event: "hosts-reload-rejected", code: err.code, message: err.message } : { event: "hosts-reloaded", hosts }),
   });
+  // Lines still queued when the process ends (an exit, an uncaught error) are written then.
+  process.once("exit", () => lines.flush());
   const abort = new AbortController();
   let service;
   try {
