@@ -5,8 +5,14 @@
  * and so would fail a confinement check) and a static root directory, where
  * every request is checked after symlink resolution (realpath) so that
  * neither `..`, an absolute path nor a symlink can leave it.
+ *
+ * The look-ups are synchronous, on the event loop, as dnsmasq and tftpd-hpa
+ * make them (ADR 0030). A boot storm's requests name a handful of files whose
+ * inodes sit in the kernel's cache, so a look-up takes microseconds; through
+ * libuv's four pool threads, a burst of 100 requests queued 200 look-ups in
+ * order, and the first OACK left only after the last request's realpath.
  */
-import { realpath, stat } from "node:fs/promises";
+import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { TftpErrorCode } from "./packet.js";
 
@@ -43,27 +49,26 @@ export function checkRequestName(name: string): RefusedFile | undefined {
 }
 
 export class FileResolver {
-  private realRoot: Promise<string> | undefined;
+  private realRoot: string | undefined;
 
   constructor(private readonly opts: FileResolverOptions) {}
 
-  async resolve(name: string): Promise<Resolution> {
+  resolve(name: string): Resolution {
     const fixed = this.opts.fixed?.get(name);
     if (fixed !== undefined) return statFile(fixed);
     const bad = checkRequestName(name);
     if (bad) return bad;
     if (this.opts.root === undefined) return refuse(TftpErrorCode.FileNotFound, "File not found", "not-found");
-    this.realRoot ??= realpath(this.opts.root);
     let root: string;
     try {
-      root = await this.realRoot;
+      // Kept once found; a root that is missing now is looked for again next time.
+      root = this.realRoot ??= realpathSync.native(this.opts.root);
     } catch {
-      this.realRoot = undefined;
       return refuse(TftpErrorCode.FileNotFound, "File not found", "not-found");
     }
     let real: string;
     try {
-      real = await realpath(path.join(root, name));
+      real = realpathSync.native(path.join(root, name));
     } catch (err) {
       return fsRefusal(err);
     }
@@ -74,9 +79,9 @@ export class FileResolver {
   }
 }
 
-async function statFile(p: string): Promise<Resolution> {
+function statFile(p: string): Resolution {
   try {
-    const st = await stat(p);
+    const st = statSync(p);
     if (!st.isFile()) return refuse(TftpErrorCode.FileNotFound, "Not a regular file", "not-a-file");
     return { ok: true, path: p, size: st.size, mtimeMs: st.mtimeMs };
   } catch (err) {
