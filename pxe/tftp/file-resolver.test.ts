@@ -28,7 +28,7 @@ describe("FileResolver", () => {
     ["a file in a sub-directory", "sub/b.txt", 2],
     ["a symlink that stays inside the root", "inside-link", 1],
     ["a fixed catalogue name even when it points outside", "boot.bin", 7],
-  ])("serves %s", async (_name, req, size) => {
+  ])("serves %s", (_name, req, size) => {
     const r = resolver.resolve(req);
     expect(r.ok && r.size).toBe(size);
   });
@@ -43,12 +43,12 @@ describe("FileResolver", () => {
     ["a path through a symlinked directory outside the root", "updir/secret", 2, "escapes-root"],
     ["a missing file", "nope", 1, "not-found"],
     ["a directory", "sub", 1, "not-a-file"],
-  ])("refuses %s", async (_name, req, code, reason) => {
+  ])("refuses %s", (_name, req, code, reason) => {
     const r = resolver.resolve(req);
     expect(r.ok ? "served" : { code: r.code, reason: r.reason }).toEqual({ code, reason });
   });
 
-  it("never puts the on-disk path in the message sent to the client", async () => {
+  it("never puts the on-disk path in the message sent to the client", () => {
     const r = resolver.resolve("escape");
     expect(!r.ok && r.message).not.toContain(dir);
   });
