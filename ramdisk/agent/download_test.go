@@ -348,17 +348,7 @@ func TestDownloadRetriesAndResumesOnlyWhatIsSafe(t *testing.T) {
 
 			got, err := fetchAll(f, srv.URL+"/image.raw"+secretQuery, 0)
 
-			if tc.wantErr == "" {
-				if err != nil {
-					t.Fatalf("err = %v, want none", err)
-				}
-				if !bytes.Equal(got, object) {
-					t.Fatalf("got %d bytes, not the object's %d bytes", len(got), len(object))
-				}
-			} else {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
-				}
+			if expectOutcome(t, got, err, object, tc.wantErr) {
 				// Whatever came before the failure is the object's start, once.
 				if len(got) != tc.wantBytes || !bytes.Equal(got, object[:len(got)]) {
 					t.Fatalf("got %d bytes before the error (prefix of the object: %v), want the first %d",
@@ -529,17 +519,7 @@ func TestDownloadBoundsTheWaitForASilentServer(t *testing.T) {
 				return fetchAll(f, srv.URL+"/image.raw"+secretQuery, tc.pause)
 			})
 
-			if tc.wantErr == "" {
-				if err != nil {
-					t.Fatalf("err = %v, want none", err)
-				}
-				if !bytes.Equal(got, object) {
-					t.Fatalf("got %d bytes, not the object's %d bytes", len(got), len(object))
-				}
-			} else {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
-				}
+			if expectOutcome(t, got, err, object, tc.wantErr) {
 				var de *downloadError
 				if !errors.As(err, &de) {
 					t.Errorf("err = %T, want a *downloadError (IMAGE_FETCH_FAILED in deploy)", err)
@@ -698,4 +678,24 @@ func TestIfRangeCarriesOnlyAStrongValidator(t *testing.T) {
 			}
 		})
 	}
+}
+
+// expectOutcome checks a download against its case: the whole object and no
+// error, or an error that holds wantErr. It tells whether an error was wanted,
+// for the checks of what came before it.
+func expectOutcome(t *testing.T, got []byte, err error, object []byte, wantErr string) bool {
+	t.Helper()
+	if wantErr == "" {
+		if err != nil {
+			t.Fatalf("err = %v, want none", err)
+		}
+		if !bytes.Equal(got, object) {
+			t.Fatalf("got %d bytes, not the object's %d bytes", len(got), len(object))
+		}
+		return false
+	}
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Fatalf("err = %v, want one containing %q", err, wantErr)
+	}
+	return true
 }
