@@ -88,9 +88,10 @@ func objectServer(t *testing.T, answers []answer) (*httptest.Server, *seen) {
 		var out http.ResponseWriter = w
 		switch {
 		case a.cutAfter > 0:
-			out = &cutter{ResponseWriter: w, left: a.cutAfter}
+			out = &breaker{ResponseWriter: w, left: a.cutAfter, then: cut}
 		case a.stallAfter > 0:
-			out = &staller{ResponseWriter: w, left: a.stallAfter, silence: silence}
+			// Keeps the connection open and sends nothing more, as a wedged server or a black-holed route would.
+			out = &breaker{ResponseWriter: w, left: a.stallAfter, then: func(http.ResponseWriter) { silence() }}
 		case a.chunkEvery > 0:
 			out = &trickler{ResponseWriter: w, every: a.chunkEvery}
 		}
@@ -125,45 +126,31 @@ func cmp(s, orElse string) string {
 	return s
 }
 
-// cutter passes `left` body bytes, then drops the connection as a failing
-// link or server would: the client sees a body shorter than Content-Length.
-type cutter struct {
+// breaker passes `left` body bytes, flushes them, then does `then` and fails
+// the write: the client sees a body shorter than Content-Length, or silence.
+type breaker struct {
 	http.ResponseWriter
 	left int
+	then func(w http.ResponseWriter)
 }
 
-func (c *cutter) Write(p []byte) (int, error) {
-	if len(p) < c.left {
-		c.left -= len(p)
-		return c.ResponseWriter.Write(p)
+func (b *breaker) Write(p []byte) (int, error) {
+	if len(p) < b.left {
+		b.left -= len(p)
+		return b.ResponseWriter.Write(p)
 	}
-	n, _ := c.ResponseWriter.Write(p[:c.left])
-	c.left = 0
-	c.ResponseWriter.(http.Flusher).Flush()
-	if conn, _, err := c.ResponseWriter.(http.Hijacker).Hijack(); err == nil {
+	n, _ := b.ResponseWriter.Write(p[:b.left])
+	b.left = 0
+	b.ResponseWriter.(http.Flusher).Flush()
+	b.then(b.ResponseWriter)
+	return n, errors.New("body broken by the test")
+}
+
+// cut drops the connection, as a failing link or server would.
+func cut(w http.ResponseWriter) {
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
 		conn.Close()
 	}
-	return n, errors.New("connection cut by the test")
-}
-
-// staller passes `left` body bytes, then keeps the connection open and sends
-// nothing more, as a wedged server or a black-holed route would.
-type staller struct {
-	http.ResponseWriter
-	left    int
-	silence func()
-}
-
-func (s *staller) Write(p []byte) (int, error) {
-	if len(p) < s.left {
-		s.left -= len(p)
-		return s.ResponseWriter.Write(p)
-	}
-	n, _ := s.ResponseWriter.Write(p[:s.left])
-	s.left = 0
-	s.ResponseWriter.(http.Flusher).Flush()
-	s.silence()
-	return n, errors.New("stalled by the test")
 }
 
 // trickler sends the body in small chunks with a pause before each: slow,
