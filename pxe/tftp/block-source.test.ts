@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DiskSource } from "./block-source.js";
+import { DiskSource, SourceCache } from "./block-source.js";
+import type { ResolvedFile } from "./file-resolver.js";
 
 let dir: string;
 let file: string;
@@ -67,3 +68,47 @@ describe("DiskSource", () => {
     }
   });
 });
+
+describe("SourceCache", () => {
+  const small = (name: string, bytes: Buffer): ResolvedFile => {
+    const p = path.join(dir, name);
+    writeFileSync(p, bytes);
+    const st = statSync(p);
+    return { ok: true, path: p, size: st.size, mtimeMs: st.mtimeMs };
+  };
+
+  it("has a file in memory, without waiting, only after it was opened once", async () => {
+    const cache = new SourceCache({ maxFileBytes: 4096 });
+    const f = small("hot.bin", randomBytes(1000));
+    expect(cache.cached(f)).toBeUndefined();
+    await cache.open(f);
+    expect(cache.cached(f)?.peek(0, 1000).equals(readFileSync(f.path))).toBe(true);
+  });
+
+  it.each([
+    ["a file that changed size since it was read", (f: ResolvedFile): ResolvedFile => small("hot.bin", randomBytes(f.size + 1))],
+    ["a file whose mtime changed since it was read", (f: ResolvedFile): ResolvedFile => {
+      utimesSync(f.path, new Date(), new Date(f.mtimeMs + 5000));
+      const st = statSync(f.path);
+      return { ...f, mtimeMs: st.mtimeMs };
+    }],
+  ])("does not answer from memory for %s", async (_label, change) => {
+    const cache = new SourceCache({ maxFileBytes: 4096 });
+    const f = small("hot.bin", randomBytes(1000));
+    await cache.open(f);
+    expect(cache.cached(change(f))).toBeUndefined();
+  });
+
+  it("never holds a file above its size limit: that one streams from disk", async () => {
+    const cache = new SourceCache({ maxFileBytes: 100 });
+    const f = small("cold.bin", randomBytes(1000));
+    const source = await cache.open(f);
+    try {
+      expect(source).toBeInstanceOf(DiskSource);
+      expect(cache.cached(f)).toBeUndefined();
+    } finally {
+      await source.close();
+    }
+  });
+});
+

@@ -158,11 +158,22 @@ export class SourceCache {
     this.maxTotal = opts.maxTotalBytes ?? 64 * 1024 * 1024;
   }
 
+  /**
+   * The file's bytes when they are in memory and still current (same size and
+   * mtime), without waiting: the server starts such a transfer in the same
+   * event-loop turn as its request. `undefined` means call `open`.
+   */
+  cached(file: ResolvedFile): BufferSource | undefined {
+    if (file.size > this.maxFile) return undefined;
+    const hit = this.entries.get(file.path);
+    return hit && hit.size === file.size && hit.mtimeMs === file.mtimeMs ? new BufferSource(hit.data) : undefined;
+  }
+
   /** `blockSize` is the transfer's (RFC 2348): a file streamed from disk is read in whole blocks. */
   async open(file: ResolvedFile, blockSize?: number): Promise<BlockSource> {
     if (file.size > this.maxFile) return DiskSource.open(file.path, file.size, blockSize);
-    const hit = this.entries.get(file.path);
-    if (hit && hit.size === file.size && hit.mtimeMs === file.mtimeMs) return new BufferSource(hit.data);
+    const hit = this.cached(file);
+    if (hit) return hit;
     const data = await readFile(file.path);
     this.remember(file.path, { size: file.size, mtimeMs: file.mtimeMs, data });
     return new BufferSource(data);

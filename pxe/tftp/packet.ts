@@ -160,10 +160,14 @@ export function encodeError(code: TftpErrorCode, message: string): Buffer {
 }
 
 /** RFC 2347 §2 OACK: opcode 6 followed by the accepted name/value pairs. */
+/** One buffer, written in place: every transfer of a boot storm sends one. */
 export function encodeOack(options: ReadonlyMap<string, string>): Buffer {
-  const parts: Buffer[] = [u16(Opcode.OACK)];
-  for (const [k, v] of options) parts.push(Buffer.from(`${k}\0${v}\0`, "latin1"));
-  return Buffer.concat(parts);
+  let text = "";
+  for (const [k, v] of options) text += `${k}\0${v}\0`;
+  const out = Buffer.allocUnsafe(2 + text.length);
+  out.writeUInt16BE(Opcode.OACK, 0);
+  out.write(text, 2, "latin1");
+  return out;
 }
 
 export function encodeRequest(op: typeof Opcode.RRQ | typeof Opcode.WRQ, filename: string, mode: string, options: ReadonlyMap<string, string> = new Map()): Buffer {

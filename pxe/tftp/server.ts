@@ -9,7 +9,7 @@
 import dgram, { type RemoteInfo, type Socket } from "node:dgram";
 import { once } from "node:events";
 import { SourceCache, BufferSource, toNetascii, type BlockSource } from "./block-source.js";
-import { FileResolver, type FileResolverOptions } from "./file-resolver.js";
+import { FileResolver, type FileResolverOptions, type ResolvedFile } from "./file-resolver.js";
 import { newTftpMetrics, type TftpMetrics } from "./metrics.js";
 import { negotiate, type NegotiationLimits } from "./options.js";
 import { decodePacket, encodeError, Opcode, TftpErrorCode, type RequestPacket } from "./packet.js";
@@ -21,7 +21,8 @@ import { TftpServerError } from "./errors.js";
 
 export type TftpLogEvent =
   | { readonly event: "transfer-start"; readonly client: string; readonly file: string; readonly options: Record<string, string> }
-  | { readonly event: "transfer-end"; readonly client: string; readonly file: string; readonly outcome: TransferOutcome; readonly detail?: string; readonly ms: number }
+  /** One per transfer, when it ends: with the options it negotiated, an access-log line (dnsmasq logs each transfer once, when sent). */
+  | { readonly event: "transfer-end"; readonly client: string; readonly file: string; readonly options: Record<string, string>; readonly outcome: TransferOutcome; readonly detail?: string; readonly ms: number }
   | { readonly event: "request-refused"; readonly client: string; readonly file: string; readonly reason: string };
 
 export interface TftpServerOptions extends FileResolverOptions {
@@ -136,9 +137,7 @@ export class TftpServer {
       return;
     }
     this.metrics.readRequests++;
-    this.startRead(req, rinfo).catch((err: unknown) => {
-      this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "Internal error", err instanceof Error ? err.message : String(err));
-    });
+    this.startRead(req, rinfo);
   }
 
   private refuse(rinfo: RemoteInfo, file: string, code: TftpErrorCode, message: string, reason: string): void {
@@ -147,7 +146,13 @@ export class TftpServer {
     this.opts.log?.({ event: "request-refused", client: `${rinfo.address}:${rinfo.port}`, file, reason });
   }
 
-  private async startRead(req: RequestPacket, rinfo: RemoteInfo): Promise<void> {
+  /**
+   * Checks a read request and starts its transfer. A file already in memory
+   * starts in this event-loop turn, with no promise in between: in a boot
+   * storm every request names the same few cached files, and each hop through
+   * the microtask queue delayed every later request's OACK (ADR 0030).
+   */
+  private startRead(req: RequestPacket, rinfo: RemoteInfo): void {
     const key = `${rinfo.address}:${rinfo.port}`;
     // A retransmitted RRQ from the same TID: the running transfer retransmits on its own.
     if (this.transfers.has(key)) return;
@@ -165,25 +170,43 @@ export class TftpServer {
       this.refuse(rinfo, req.filename, file.code, file.message, file.reason);
       return;
     }
+    if (req.mode === "netascii" && file.size > NETASCII_MAX_BYTES) {
+      this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "File too large for netascii, use octet", "netascii-size");
+      return;
+    }
     if (!req.options.has("tsize")) this.replacePendingFrom(rinfo.address, req.filename);
-    let source: BlockSource;
+    const inMemory = req.mode === "octet" ? this.cache.cached(file) : undefined;
+    if (inMemory) {
+      this.begin(req, rinfo, key, inMemory);
+      return;
+    }
+    this.openSource(req, file).then(
+      (source) => {
+        // The client asked again from the same TID while the file was read, or the server closed.
+        if (this.transfers.has(key) || !this.socket) {
+          source.close().catch(() => undefined);
+          return;
+        }
+        this.begin(req, rinfo, key, source);
+      },
+      (err: unknown) => this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "Internal error", err instanceof Error ? err.message : String(err)),
+    );
+  }
+
+  /** The bytes of a file not in memory yet (read into the cache, or streamed from disk), or a netascii copy. */
+  private async openSource(req: RequestPacket, file: ResolvedFile): Promise<BlockSource> {
     if (req.mode === "netascii") {
-      if (file.size > NETASCII_MAX_BYTES) {
-        this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "File too large for netascii, use octet", "netascii-size");
-        return;
-      }
       const raw = await this.cache.open(file);
       const text = await raw.read(0, raw.size);
       await raw.close();
-      source = new BufferSource(toNetascii(text));
-    } else {
-      // A file streamed from disk is read in whole blocks of the size this request will get.
-      source = await this.cache.open(file, negotiate(req.options, this.limits, undefined).params.blockSize);
+      return new BufferSource(toNetascii(text));
     }
-    if (this.transfers.has(key) || !this.socket) {
-      await source.close();
-      return;
-    }
+    // A file streamed from disk is read in whole blocks of the size this request will get.
+    return this.cache.open(file, negotiate(req.options, this.limits, undefined).params.blockSize);
+  }
+
+  /** Negotiates the options against the source's size and starts the transfer on its own port. */
+  private begin(req: RequestPacket, rinfo: RemoteInfo, key: string, source: BlockSource): void {
     // RFC 2349 §4: tsize is what the client will receive (after any netascii conversion).
     const { params, oack } = negotiate(req.options, this.limits, source.size);
     const started = Date.now();
@@ -200,7 +223,7 @@ export class TftpServer {
         this.transfers.delete(key);
         this.metrics.transfersActive = this.transfers.size;
         this.count(outcome);
-        this.opts.log?.({ event: "transfer-end", client: key, file: req.filename, outcome, detail, ms: Date.now() - started });
+        this.opts.log?.({ event: "transfer-end", client: key, file: req.filename, options: Object.fromEntries(oack), outcome, detail, ms: Date.now() - started });
       },
     };
     // RFC 1350 §4: the server's TID is a new port on the address the request reached,
@@ -219,7 +242,6 @@ export class TftpServer {
       });
     });
   }
-
   private track<T extends TftpTransfer>(key: string, transfer: T, oack: ReadonlyMap<string, string>): T {
     this.transfers.set(key, transfer);
     this.metrics.transfersStarted++;
