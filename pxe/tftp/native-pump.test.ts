@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
 import { once } from "node:events";
@@ -5,7 +6,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadNativePump, type NativePump, type NativePumpStart, type NativePumpStats } from "./native-pump.js";
+import { loadNativePump, NATIVE_PUMP_PATH, type NativePump, type NativePumpStart, type NativePumpStats } from "./native-pump.js";
 import { Opcode } from "./packet.js";
 
 // scripts/build-native.sh runs in `make deps`: a missing addon is a failure here, never a skip.
@@ -120,6 +121,33 @@ describe("the native TFTP pump's interface", () => {
     gone.close();
     const done = await startAndWait({ ...BASE, peerPort: gone.port, timeoutMs: 200, maxRetries: 5 });
     expect(done).toMatchObject({ outcome: "aborted", detail: "client port unreachable" });
+  });
+
+  it("ends a transfer as failed, with bind's error, when its local address is not this machine's (the pump opens the socket)", async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    const done = await startAndWait({ ...BASE, localAddress: "192.0.2.1" });
+    expect(done.outcome).toBe("failed");
+    expect(done.detail).toMatch(/^bind: /);
+    expect(done.stats.dataPacketsSent).toBe(0);
+  });
+
+  it("keeps the process alive while a transfer is out, and lets it exit once none is", () => {
+    // Only the pump holds this child's event loop: the silent peer's socket is unref'd.
+    const script = `
+      const pump = require(${JSON.stringify(NATIVE_PUMP_PATH)});
+      const peer = require("node:dgram").createSocket("udp4");
+      peer.bind(0, "127.0.0.1", () => {
+        peer.unref();
+        const base = ${JSON.stringify({ ...BASE, buffer: undefined })};
+        pump.start({ ...base, buffer: Buffer.alloc(100), peerPort: peer.address().port, timeoutMs: 100, maxRetries: 1 }, (outcome) => {
+          console.log("first " + outcome);
+          pump.start({ ...base, buffer: Buffer.alloc(100), peerPort: peer.address().port, timeoutMs: 100, maxRetries: 1 }, (again) => console.log("second " + again));
+        });
+      });`;
+    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 20_000 });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim().split("\n")).toEqual(["first timed-out", "second timed-out"]);
   });
 
   it.each([

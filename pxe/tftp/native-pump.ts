@@ -42,11 +42,14 @@ declare const handleBrand: unique symbol;
 export type NativeTransferHandle = { readonly [handleBrand]: true };
 
 export interface NativePump {
-  /** Throws (code TFTP_PUMP_SOCKET) when the socket cannot be bound or connected. */
+  /**
+   * Queues a transfer; the pump opens its socket. A socket that cannot be
+   * bound or connected ends it "failed" through onDone, with the system
+   * call's error as the detail. Throws (TFTP_PUMP_BAD_OPTION) on bad options.
+   */
   start(opts: NativePumpStart, onDone: (outcome: string, detail: string, stats: NativePumpStats) => void): NativeTransferHandle;
   cancel(handle: NativeTransferHandle): void;
   awaitingOackAck(handle: NativeTransferHandle): boolean;
-  localPort(handle: NativeTransferHandle): number;
 }
 
 export const NATIVE_PUMP_PATH = fileURLToPath(new URL("./native/build/tftp-pump.node", import.meta.url));
