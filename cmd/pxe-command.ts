@@ -13,13 +13,16 @@ import { startBootService } from "../pxe/boot-service.js";
 import { resolvePxeConfig } from "../pxe/config.js";
 import { jsonLinesTo } from "./json-lines.js";
 
-const USAGE = `usage: anvil pxe serve --config FILE
+const USAGE = `usage: anvil pxe serve --config FILE [--log-level debug|info]
 
 Runs Anvil's network boot services (DHCP, TFTP, HTTP/iPXE) with the hosts of
-a file backend. See docs/pxe.md for the config file.`;
+a file backend. See docs/pxe.md for the config file. --log-level debug adds a
+line when each TFTP transfer starts (default info: one line when it ends).`;
 
 const lines = jsonLinesTo((text) => process.stdout.write(text));
 const emit = (obj: object): void => lines.emit(obj);
+/** Events written only at --log-level debug: a boot storm's transfers are logged once each, at their end. */
+const DEBUG_EVENTS: ReadonlySet<string> = new Set(["transfer-start"]);
 
 export async function run(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -31,7 +34,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stderr.write(`anvil pxe: unknown subcommand "${sub}"\n${USAGE}\n`);
     return 2;
   }
-  const { values } = parseArgs({ args: [...rest], options: { config: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  const { values } = parseArgs({ args: [...rest], options: { config: { type: "string" }, "log-level": { type: "string", default: "info" }, help: { type: "boolean", short: "h" } } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -40,6 +43,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stderr.write(`anvil pxe serve: --config is required\n${USAGE}\n`);
     return 2;
   }
+  const level = values["log-level"];
+  if (level !== "debug" && level !== "info") {
+    process.stderr.write(`anvil pxe serve: --log-level takes debug or info, got "${level}"\n${USAGE}\n`);
+    return 2;
+  }
+  const serviceLog = level === "debug" ? emit : (e: { readonly event: string }): void => (DEBUG_EVENTS.has(e.event) ? undefined : emit(e));
   const file = path.resolve(values.config);
   const cfg = resolvePxeConfig(parseYaml(await readFile(file, "utf8")), path.dirname(file));
   const backend = await FileBackend.open(cfg.hostsFile, {
@@ -50,7 +59,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const abort = new AbortController();
   let service;
   try {
-    service = await startBootService(cfg, backend, { signal: abort.signal, log: emit });
+    service = await startBootService(cfg, backend, { signal: abort.signal, log: serviceLog });
   } catch (err) {
     backend.close();
     throw err;

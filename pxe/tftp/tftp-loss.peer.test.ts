@@ -4,7 +4,8 @@
  * `numgen random` drop rule on both ends (no sch_netem in this kernel):
  * 0.5% and 5%. Downloads must complete byte-identically within a bound, from
  * both engines (ADR 0028): one server with the native pump on port 69, one
- * with read-transfer.ts on port 1069.
+ * with read-transfer.ts on port 1069. The second runs with --log-level
+ * debug, so the two logs show both levels.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,9 +22,10 @@ let lab: NetnsLab;
 let srv: string;
 let cli: string;
 const ENGINES = [
-  ["native", 69],
-  ["js", 1069],
+  ["native", 69, "info"],
+  ["js", 1069, "debug"],
 ] as const;
+const logFiles = new Map<string, string>();
 
 beforeAll(async () => {
   lab = new NetnsLab();
@@ -31,7 +33,7 @@ beforeAll(async () => {
   cli = await lab.namespace("cli");
   await lab.veth({ ns: srv, ifname: "srv0", cidr: `${SERVER}/24` }, { ns: cli, ifname: "cli0", cidr: "10.77.0.2/24" });
   writeFileSync(path.join(lab.dir, "hosts.yaml"), "hosts: []\n");
-  for (const [engine, port] of ENGINES) {
+  for (const [engine, port, level] of ENGINES) {
     const config = path.join(lab.dir, `pxe-${engine}.yaml`);
     writeFileSync(
       config,
@@ -44,7 +46,8 @@ beforeAll(async () => {
         http: { enabled: false },
       }),
     );
-    const proc = lab.startNode(srv, { name: `anvil-pxe-${engine}`, entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config] });
+    const proc = lab.startNode(srv, { name: `anvil-pxe-${engine}`, entry: "cmd/anvil.ts", args: ["pxe", "serve", "--config", config, "--log-level", level] });
+    logFiles.set(engine, proc.logFile);
     await firstLogLine(proc.logFile, new RegExp(`"event":"ready".*"tftpEngine":"${engine}"`), {
       timeoutMs: 60_000,
       abort: () => (proc.child.exitCode === null ? undefined : `anvil pxe serve (${engine}) exited:\n${proc.tail()}`),
@@ -85,5 +88,37 @@ describe.each([
   it("really dropped packets", async () => {
     const dropped = (await lab.droppedPackets(srv)) + (await lab.droppedPackets(cli));
     expect(dropped).toBeGreaterThan(0);
+  });
+});
+
+describe("the log of `anvil pxe serve`", () => {
+  const events = (engine: string): { event?: string; client?: string; file?: string; outcome?: string; options?: Record<string, string> }[] =>
+    readFileSync(logFiles.get(engine)!, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { event?: string });
+
+  it.each([
+    ["info", "native", false],
+    ["debug", "js", true],
+  ])("at --log-level %s (the %s engine's server) has one transfer-end per transfer, with its options, and a transfer-start for each only at debug: %s", async (_level, engine, starts) => {
+    const out = path.join(lab.dir, `log-${engine}.efi`);
+    const port = ENGINES.find(([e]) => e === engine)![1];
+    await lab.dropPackets(srv, { permille: 0 });
+    await lab.dropPackets(cli, { permille: 0 });
+    await lab.exec(cli, "curl", ["-sS", "--fail", "--max-time", "30", "--tftp-blksize", "1468", "-o", out, `tftp://${SERVER}:${port}/snponly.efi`], { timeoutMs: 40_000 });
+    // Lines go out once per event-loop turn (cmd/json-lines.ts): wait for the one this transfer ended with.
+    await firstLogLine(logFiles.get(engine)!, /"event":"transfer-end".*"file":"snponly.efi","options":\{"blksize":"1468"/, { timeoutMs: 10_000 });
+    const all = events(engine);
+    // The loss cases before fetched snponly.efi with atftp's blksize 1432: this is curl's, asking 1468.
+    const mine = all.filter((e) => e.file === "snponly.efi" && e.options?.blksize === "1468");
+    const ends = mine.filter((e) => e.event === "transfer-end");
+    expect(ends.length).toBeGreaterThanOrEqual(1);
+    expect(ends.at(-1)).toMatchObject({ outcome: "completed", options: { blksize: "1468", tsize: String(readFileSync(path.join(IPXE_DIR, "snponly.efi")).length) } });
+    // Every ended transfer was announced at debug, none at info.
+    const startedClients = new Set(all.filter((e) => e.event === "transfer-start").map((e) => e.client));
+    const endedClients = all.filter((e) => e.event === "transfer-end").map((e) => e.client);
+    if (starts) expect(endedClients.filter((c) => !startedClients.has(c))).toEqual([]);
+    else expect(startedClients.size).toBe(0);
   });
 });
