@@ -55,6 +55,7 @@ bench: deps peers ## every benchmark against its anchor (bench/README.md); slow,
 	npx tsx bench/bmc/redfish-vs-sushy.ts
 	npx tsx bench/pxe/dhcp-leases.ts
 	npx tsx bench/pxe/tftp-throughput.ts
+	npx tsx bench/pxe/tftp-burst.ts
 	npx tsx bench/pxe/vm-boot-time.ts
 	npx tsx bench/fleet.ts
 	npx tsx bench/cluster.ts
