@@ -16,6 +16,8 @@ export interface TftpMetrics {
   retransmits: number;
   dataPacketsSent: number;
   bytesSent: number;
+  /** Log lines the configured sink threw on; the transfers went on. */
+  logLinesLost: number;
 }
 
 export function newTftpMetrics(): TftpMetrics {
@@ -33,5 +35,6 @@ export function newTftpMetrics(): TftpMetrics {
     retransmits: 0,
     dataPacketsSent: 0,
     bytesSent: 0,
+    logLinesLost: 0,
   };
 }

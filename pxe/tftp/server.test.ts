@@ -228,3 +228,26 @@ describe.each(ENGINES)("with the %s engine", (engine) => {
     }, 20_000);
   });
 });
+
+describe("TftpServer with a log sink that throws", () => {
+  it("loses only the log lines: the transfer completes and the counter says how many lines were lost", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "anvil-tftp-log-"));
+    const bytes = randomBytes(3000);
+    writeFileSync(path.join(root, "f"), bytes);
+    const throwing = new TftpServer({ address: "127.0.0.1", port: 0, root, log: () => {
+      throw new Error("ENOSPC: no space left on device, write");
+    } });
+    try {
+      const { port: p } = await throwing.listen();
+      const got = await download(p, "f", { options: { blksize: "1024" } });
+      expect(sha(got.data)).toBe(sha(bytes));
+      for (let i = 0; i < 100 && throwing.activeTransfers > 0; i++) await sleep(20);
+      expect(throwing.metrics.transfersCompleted).toBe(1);
+      // transfer-start and transfer-end
+      expect(throwing.metrics.logLinesLost).toBe(2);
+    } finally {
+      await throwing.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -137,20 +137,25 @@ export class TftpServer {
       return;
     }
     this.metrics.readRequests++;
-    this.startRead(req, rinfo);
+    try {
+      this.startRead(req, rinfo);
+    } catch (err) {
+      // A fault in one request's handling answers that request; the listening socket keeps serving.
+      this.refuse(rinfo, req.filename, TftpErrorCode.NotDefined, "Internal error", err instanceof Error ? err.message : String(err));
+    }
   }
 
   private refuse(rinfo: RemoteInfo, file: string, code: TftpErrorCode, message: string, reason: string): void {
     this.metrics.requestsRefused++;
     this.socket?.send(encodeError(code, message), rinfo.port, rinfo.address);
-    this.opts.log?.({ event: "request-refused", client: `${rinfo.address}:${rinfo.port}`, file, reason });
+    this.log({ event: "request-refused", client: `${rinfo.address}:${rinfo.port}`, file, reason });
   }
 
   /**
    * Checks a read request and starts its transfer. A file already in memory
    * starts in this event-loop turn, with no promise in between: in a boot
    * storm every request names the same few cached files, and each hop through
-   * the microtask queue delayed every later request's OACK (ADR 0030).
+   * the microtask queue delayed every later request's OACK (ADR 0031).
    */
   private startRead(req: RequestPacket, rinfo: RemoteInfo): void {
     const key = `${rinfo.address}:${rinfo.port}`;
@@ -223,7 +228,7 @@ export class TftpServer {
         this.transfers.delete(key);
         this.metrics.transfersActive = this.transfers.size;
         this.count(outcome);
-        this.opts.log?.({ event: "transfer-end", client: key, file: req.filename, options: Object.fromEntries(oack), outcome, detail, ms: Date.now() - started });
+        this.log({ event: "transfer-end", client: key, file: req.filename, options: Object.fromEntries(oack), outcome, detail, ms: Date.now() - started });
       },
     };
     // RFC 1350 §4: the server's TID is a new port on the address the request reached,
@@ -242,11 +247,12 @@ export class TftpServer {
       });
     });
   }
+
   private track<T extends TftpTransfer>(key: string, transfer: T, oack: ReadonlyMap<string, string>): T {
     this.transfers.set(key, transfer);
     this.metrics.transfersStarted++;
     this.metrics.transfersActive = this.transfers.size;
-    this.opts.log?.({ event: "transfer-start", client: key, file: transfer.filename, options: Object.fromEntries(oack) });
+    this.log({ event: "transfer-start", client: key, file: transfer.filename, options: Object.fromEntries(oack) });
     return transfer;
   }
 
@@ -260,6 +266,15 @@ export class TftpServer {
   private replacePendingFrom(address: string, filename: string): void {
     for (const t of this.transfers.values()) {
       if (t.peer.address === address && t.filename === filename && t.waitingForOackAck && t.negotiatedTsize) t.cancel("replaced by a new request");
+    }
+  }
+
+  /** A log sink that throws (a full disk under a synchronous writer) costs its line, never a transfer or the listening socket. */
+  private log(e: TftpLogEvent): void {
+    try {
+      this.opts.log?.(e);
+    } catch {
+      this.metrics.logLinesLost++;
     }
   }
 
