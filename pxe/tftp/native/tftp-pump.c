@@ -13,7 +13,7 @@
  * negotiation and the OACK's bytes (pxe/tftp/server.ts, options.ts). The
  * JavaScript thread only queues a transfer; the pump opens its socket, so a
  * burst of requests costs the event loop no socket(2), bind(2) or connect(2)
- * (ADR 0030), and every finished transfer comes back through one shared
+ * (ADR 0031), and every finished transfer comes back through one shared
  * thread-safe function. What lives here is exactly read-transfer.ts's state
  * machine, rule for rule, so
  * either engine can serve a transfer (pxe/tftp/native-transfer.ts):
@@ -424,9 +424,8 @@ static void *pump_main(void *arg) {
      * the manager, runs instead of the pump's empty polls (ADR 0029).
      */
     if (n == 0 && timeout == 0) sched_yield();
-    int commands = 0;
-    /* A new transfer is traffic too: in a burst of requests, the next one is microseconds away. */
     if (n > 0 && busy_poll_us > 0) last_packet_us = now_us();
+    int commands = 0;
     for (int i = 0; i < n; i++) {
       transfer *t = evs[i].data.ptr;
       if (t == NULL) {
