@@ -21,12 +21,13 @@
  *   npx tsx bench/pxe/tftp-burst.ts [--rounds 15] [--requests 100] [--baseline DIR]
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { firstLogLine } from "../../e2e/framework/log-watch.js";
 import { NetnsLab } from "../../e2e/framework/netns.js";
+import { tftpBenchLab } from "./tftp-lab.js";
 
 const { values } = parseArgs({
   options: {
@@ -106,12 +107,7 @@ interface BurstFigures {
 async function main(): Promise<void> {
   const lab = new NetnsLab();
   try {
-    const srv = await lab.namespace("srv");
-    const cli = await lab.namespace("cli");
-    await lab.veth({ ns: srv, ifname: "srv0", cidr: "10.78.0.1/24" }, { ns: cli, ifname: "cli0", cidr: "10.78.0.100/24" });
-    for (const s of SERVERS.slice(1)) await lab.ip(srv, ["addr", "add", `${s.ip}/24`, "dev", "srv0"]);
-    const root = path.join(lab.dir, "root");
-    mkdirSync(root);
+    const { srv, cli, root } = await tftpBenchLab(lab, SERVERS.map((s) => s.ip));
     // iPXE's EFI binary is about 1 MiB; the bytes do not matter, only that the file is served.
     writeFileSync(path.join(root, "ipxe.efi"), randomBytes(1024 * 1024));
     writeFileSync(path.join(lab.dir, "hosts.yaml"), "hosts: []\n");

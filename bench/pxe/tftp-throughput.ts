@@ -81,6 +81,7 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { firstLogLine } from "../../e2e/framework/log-watch.js";
 import { NetnsLab } from "../../e2e/framework/netns.js";
+import { tftpBenchLab } from "./tftp-lab.js";
 
 const { values } = parseArgs({
   options: {
@@ -304,13 +305,7 @@ async function download(lab: NetnsLab, cli: string, kind: ClientKind, ip: string
 async function main(): Promise<void> {
   const lab = new NetnsLab();
   try {
-    const srv = await lab.namespace("srv");
-    const cli = await lab.namespace("cli");
-    await lab.veth({ ns: srv, ifname: "srv0", cidr: "10.78.0.1/24" }, { ns: cli, ifname: "cli0", cidr: "10.78.0.100/24" });
-    for (const s of SERVERS.slice(1)) await lab.ip(srv, ["addr", "add", `${s.ip}/24`, "dev", "srv0"]);
-
-    const root = path.join(lab.dir, "root");
-    mkdirSync(root);
+    const { srv, cli, root } = await tftpBenchLab(lab, SERVERS.map((s) => s.ip));
     for (const f of FILES) await writeRandomFile(path.join(root, f.name), f.bytes);
     await new Promise((r) => setTimeout(r, 500));
 
